@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * backend.h — the live state of tun46 in one network namespace.
+ *
+ * The front end (command parsing, config files, output) talks to the kernel
+ * only through these functions.  The backend owns: the per-namespace bpffs
+ * pin directory, the state lock, loading the BPF skeleton, attaching and
+ * detaching programs, the slow-path tunnel device and its kernel routes, and
+ * reading/writing the peer, route, decap, stats and link maps.
+ *
+ * Conventions: functions return 0 on success or a negative errno; on error
+ * they have already printed one line to stderr that says what was wrong and
+ * what to do ("tun46: cannot attach to eth9: no such interface"), and they
+ * leave the state as it was.
+ */
+#ifndef TUN46_BACKEND_H
+#define TUN46_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tun46/tun46.h>
+
+struct be; /* opaque handle */
+
+struct be_opts {
+	const char *netns; /* -n NETNS: name under /run/netns, or NULL for the current one */
+	bool readonly;     /* show/stats/config check: never load or create anything */
+};
+
+/* Open the state of the current (or opts->netns) network namespace and take
+ * the state lock (flock, blocking).  Does not load anything: when no state
+ * exists yet, be_loaded() is false and read functions return empty lists. */
+int be_open(struct be **bep, const struct be_opts *opts);
+void be_close(struct be *be); /* releases the lock; the datapath keeps running */
+
+bool be_loaded(const struct be *be);
+/* Load the BPF object, create and pin maps and programs, create the tunnel
+ * device, if not done yet in this namespace.  Idempotent. */
+int be_ensure_loaded(struct be *be);
+const char *be_pin_dir(const struct be *be);
+
+/* ---- peers ---- */
+/* Peer ids are 1..max_peers-1.  The peer's name is in peer->name. */
+int be_peer_max(const struct be *be);
+int be_peer_get(struct be *be, uint32_t id, struct tun46_peer *peer);  /* -ENOENT if unused */
+int be_peer_find(struct be *be, const char *name, uint32_t *id);      /* -ENOENT if none */
+int be_peer_alloc_id(struct be *be, uint32_t *id);                     /* -ENOSPC when full */
+/* Write (create or replace) a peer and its decap index entry atomically
+ * enough that traffic never sees a half-written peer: the value is written in
+ * one map update; a changed remote moves the decap index entry. */
+int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer);
+int be_peer_del(struct be *be, uint32_t id); /* caller has removed its routes first */
+/* Iterate active peers in id order; cb returns non-zero to stop. */
+int be_peer_foreach(struct be *be, int (*cb)(uint32_t id, const struct tun46_peer *p, void *arg), void *arg);
+/* Resolve "local auto": the global IPv6 address of the (first) WAN interface,
+ * or of the route toward remote when no WAN is attached. */
+int be_local_auto(struct be *be, const union tun46_addr6 *remote, union tun46_addr6 *local);
+
+/* ---- routes ---- */
+struct be_route {
+	uint32_t addr; /* network byte order, host bits zero */
+	uint8_t plen;
+	uint32_t peer_id;
+};
+int be_route_get(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id); /* exact; -ENOENT */
+int be_route_lookup(struct be *be, uint32_t addr, struct be_route *out);           /* longest match */
+/* Batch update/delete (kernel batch ops where available).  Also keeps the
+ * kernel routes through the tunnel device in step.  On error nothing of the
+ * batch is left applied (rolled back), *done may say how far it got. */
+int be_route_update(struct be *be, const struct be_route *r, size_t n);
+int be_route_delete(struct be *be, const struct be_route *r, size_t n);
+/* All routes, sorted by (addr, plen).  *out is malloc'ed; caller frees. */
+int be_route_list(struct be *be, struct be_route **out, size_t *n);
+
+/* ---- links ---- */
+struct be_link {
+	uint32_t ifindex;
+	char ifname[16];
+	struct tun46_link link; /* role, mode, flags */
+};
+int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum tun46_mode mode);
+int be_link_detach(struct be *be, const char *ifname);
+int be_link_list(struct be *be, struct be_link **out, size_t *n); /* caller frees; excludes the tunnel device */
+
+/* ---- statistics ---- */
+struct be_stats_entry {
+	uint32_t ifindex;
+	uint32_t peer_id;
+	struct tun46_counters sum; /* summed over CPUs */
+};
+int be_stats_read(struct be *be, struct be_stats_entry **out, size_t *n); /* caller frees */
+int be_stats_reset(struct be *be);
+
+/* ---- testing hook ----
+ * When the environment variable TUN46_FAIL_AFTER=N is set, the N+1-th map
+ * write made through this backend fails with -ENOSPC, as a full map would.
+ * Used by the tests to prove config apply rolls back. */
+
+#endif /* TUN46_BACKEND_H */
