@@ -21,29 +21,29 @@
 /* Default map sizes.  `tun46` reads TUN46_MAX_PEERS / TUN46_MAX_ROUTES /
  * TUN46_MAX_STATS from the environment when it first loads the datapath in a
  * network namespace and calls bpf_map__set_max_entries() before loading. */
-#define TUN46_DEFAULT_MAX_PEERS 256     /* peer ids 1..255; id 0 = "no peer" */
+#define TUN46_DEFAULT_MAX_PEERS	 256	/* peer ids 1..255; id 0 = "no peer" */
 #define TUN46_DEFAULT_MAX_ROUTES 131072 /* LPM trie, allocated per entry */
-#define TUN46_DEFAULT_MAX_STATS 1024    /* (ifindex, peer) counter slots */
-#define TUN46_MAX_PORTS 64              /* interfaces tun46 may redirect to */
+#define TUN46_DEFAULT_MAX_STATS	 1024	/* (ifindex, peer) counter slots */
+#define TUN46_MAX_PORTS		 64	/* interfaces tun46 may redirect to */
 
 /* Outer header sizes */
-#define TUN46_IPV6_HLEN 40
+#define TUN46_IPV6_HLEN	 40
 #define TUN46_DSTOPT_LEN 8 /* destination options header with the encap limit option */
-#define TUN46_OUTER_MAX (TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN)
+#define TUN46_OUTER_MAX	 (TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN)
 
 /* Default inner MTU for a 1500-byte IPv6 underlay (FLET'S NGN) */
-#define TUN46_UNDERLAY_MTU 1500
-#define TUN46_DEFAULT_MTU (TUN46_UNDERLAY_MTU - TUN46_IPV6_HLEN)                       /* 1460 */
-#define TUN46_DEFAULT_MTU_ENCAPLIMIT (TUN46_UNDERLAY_MTU - TUN46_OUTER_MAX)            /* 1452 */
+#define TUN46_UNDERLAY_MTU	     1500
+#define TUN46_DEFAULT_MTU	     (TUN46_UNDERLAY_MTU - TUN46_IPV6_HLEN) /* 1460 */
+#define TUN46_DEFAULT_MTU_ENCAPLIMIT (TUN46_UNDERLAY_MTU - TUN46_OUTER_MAX) /* 1452 */
 
 #define TUN46_DEFAULT_HOPLIMIT 64 /* as ip6tnl */
 
 /* Protocol numbers used on the wire */
-#define TUN46_NEXTHDR_IPIP 4    /* IPPROTO_IPIP: inner IPv4 */
-#define TUN46_NEXTHDR_DSTOPTS 60 /* IPPROTO_DSTOPTS */
-#define TUN46_OPT_TUNNEL_ENCAP_LIMIT 4 /* RFC 2473 option type */
-#define TUN46_OPT_PAD1 0
-#define TUN46_OPT_PADN 1
+#define TUN46_NEXTHDR_IPIP	     4	/* IPPROTO_IPIP: inner IPv4 */
+#define TUN46_NEXTHDR_DSTOPTS	     60 /* IPPROTO_DSTOPTS */
+#define TUN46_OPT_TUNNEL_ENCAP_LIMIT 4	/* RFC 2473 option type */
+#define TUN46_OPT_PAD1		     0
+#define TUN46_OPT_PADN		     1
 
 /* Name of the slow-path tunnel device tun46 creates in each namespace */
 #define TUN46_TUNDEV_NAME "tun46"
@@ -57,22 +57,22 @@ union tun46_addr6 {
 /* ---- peers: ARRAY map "tun46_peers", key = __u32 peer id (1..max-1) ---- */
 
 /* struct tun46_peer.flags */
-#define TUN46_PEER_F_ACTIVE (1u << 0)           /* entry in use; datapath ignores others */
+#define TUN46_PEER_F_ACTIVE	      (1u << 0) /* entry in use; datapath ignores others */
 #define TUN46_PEER_F_HOPLIMIT_INHERIT (1u << 1) /* outer hop limit = inner TTL */
-#define TUN46_PEER_F_TCLASS_INHERIT (1u << 2)   /* outer traffic class = inner TOS */
-#define TUN46_PEER_F_FLOWLABEL_FIXED (1u << 3)  /* use .flowlabel, else hash of the inner flow */
-#define TUN46_PEER_F_ENCAPLIMIT (1u << 4)       /* send the RFC 2473 encap limit option */
-#define TUN46_PEER_F_LOCAL_AUTO (1u << 5)       /* .local was resolved from the WAN ("local auto") */
+#define TUN46_PEER_F_TCLASS_INHERIT   (1u << 2) /* outer traffic class = inner TOS */
+#define TUN46_PEER_F_FLOWLABEL_FIXED  (1u << 3) /* use .flowlabel, else hash of the inner flow */
+#define TUN46_PEER_F_ENCAPLIMIT	      (1u << 4) /* send the RFC 2473 encap limit option */
+#define TUN46_PEER_F_LOCAL_AUTO	      (1u << 5) /* .local was resolved from the WAN ("local auto") */
 
 struct tun46_peer {
 	union tun46_addr6 local;  /* our WAN address: outer source on encap, required outer dst on decap */
 	union tun46_addr6 remote; /* the peer's address: outer dst on encap, required outer src on decap */
-	__u32 flags;              /* TUN46_PEER_F_* */
-	__u32 flowlabel;          /* 20-bit fixed label when TUN46_PEER_F_FLOWLABEL_FIXED */
-	__u16 mtu;                /* largest inner IPv4 packet sent by the fast path */
-	__u8 hoplimit;            /* outer hop limit unless HOPLIMIT_INHERIT */
-	__u8 tclass;              /* outer traffic class (DSCP part; ECN is copied) unless TCLASS_INHERIT */
-	__u8 encaplimit;          /* option value when TUN46_PEER_F_ENCAPLIMIT */
+	__u32 flags;		  /* TUN46_PEER_F_* */
+	__u32 flowlabel;	  /* 20-bit fixed label when TUN46_PEER_F_FLOWLABEL_FIXED */
+	__u16 mtu;		  /* largest inner IPv4 packet sent by the fast path */
+	__u8 hoplimit;		  /* outer hop limit unless HOPLIMIT_INHERIT */
+	__u8 tclass;		  /* outer traffic class (DSCP part; ECN is copied) unless TCLASS_INHERIT */
+	__u8 encaplimit;	  /* option value when TUN46_PEER_F_ENCAPLIMIT */
 	__u8 pad[3];
 	char name[TUN46_NAME_LEN]; /* user-space only: the peer's name */
 };
@@ -80,7 +80,7 @@ struct tun46_peer {
 /* ---- routes: LPM_TRIE "tun46_routes" (BPF_F_NO_PREALLOC) ---- */
 struct tun46_route_key {
 	__u32 prefixlen; /* 0..32 */
-	__u32 addr;      /* IPv4 prefix, network byte order, host bits zero */
+	__u32 addr;	 /* IPv4 prefix, network byte order, host bits zero */
 };
 
 struct tun46_route {
@@ -110,16 +110,16 @@ enum tun46_role {
 };
 
 enum tun46_mode {
-	TUN46_MODE_XDP = 0,         /* native XDP (+ TC ingress on WAN for the slow path) */
+	TUN46_MODE_XDP = 0,	    /* native XDP (+ TC ingress on WAN for the slow path) */
 	TUN46_MODE_XDP_GENERIC = 1, /* generic (skb) XDP, for testing */
-	TUN46_MODE_TC = 2,          /* TC clsact only */
+	TUN46_MODE_TC = 2,	    /* TC clsact only */
 };
 
 /* struct tun46_link.flags: what attach did, so detach undoes exactly that */
-#define TUN46_LINK_F_XDP (1u << 0)          /* XDP program attached */
-#define TUN46_LINK_F_TC_INGRESS (1u << 1)   /* TC ingress filter attached */
-#define TUN46_LINK_F_TC_EGRESS (1u << 2)    /* TC egress filter attached */
-#define TUN46_LINK_F_CLSACT_OURS (1u << 3)  /* we created the clsact qdisc */
+#define TUN46_LINK_F_XDP	 (1u << 0) /* XDP program attached */
+#define TUN46_LINK_F_TC_INGRESS	 (1u << 1) /* TC ingress filter attached */
+#define TUN46_LINK_F_TC_EGRESS	 (1u << 2) /* TC egress filter attached */
+#define TUN46_LINK_F_CLSACT_OURS (1u << 3) /* we created the clsact qdisc */
 
 struct tun46_link {
 	__u32 role;  /* enum tun46_role */
@@ -131,7 +131,7 @@ struct tun46_link {
 /* ---- global settings: ARRAY "tun46_config", one entry (key 0) ---- */
 struct tun46_config {
 	__u32 tun_ifindex; /* slow-path tunnel device, 0 = none (pass to kernel on WAN) */
-	__u32 flags;       /* reserved */
+	__u32 flags;	   /* reserved */
 };
 
 /* ---- XDP -> TC hand-off: metadata written in front of a packet that the
@@ -145,6 +145,6 @@ struct tun46_meta {
 
 /* TC filter identity used by attach/detach */
 #define TUN46_TC_HANDLE 0x46
-#define TUN46_TC_PRIO 0x46
+#define TUN46_TC_PRIO	0x46
 
 #endif /* TUN46_TUN46_H */

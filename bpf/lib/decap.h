@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Decapsulation checks, shared by the XDP and TC programs: is this tunnel
+ * traffic, from which peer, is it well formed and allowed, and what the
+ * inner header must become (RFC 6040 ECN). */
+#ifndef TUN46_BPF_DECAP_H
+#define TUN46_BPF_DECAP_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <tun46/tun46.h>
+#include "hdr.h"
+#include "maps.h"
+#include "encap.h" /* enum verdict, AF_* */
+
+struct decap_plan {
+	struct iphdr *iph; /* the validated inner header (packet pointer) */
+	__u32 peer_id;
+	__u32 outer_len; /* IPv6 header + extension header: bytes to remove */
+	__u32 inner_len; /* inner total length */
+	__u32 trim;	 /* bytes after the inner packet to cut off */
+	__u8 new_tos;	 /* inner TOS with the RFC 6040 ECN result */
+	int reason;	 /* counter for V_PASS / V_DROP */
+	/* from the fib lookup */
+	__u32 ifindex;
+	__u8 smac[ETH_ALEN];
+	__u8 dmac[ETH_ALEN];
+};
+
+/*
+ * 'ip6' points at an IPv6 header with at least 40 bytes present; 'avail' =
+ * bytes from ip6 to the end of the frame.  Returns V_NOT_OURS for packets
+ * that are not ip4ip6 (left alone), V_DROP with a reason, or V_GO with a
+ * plan whose inner header (at ip6 + plan->outer_len) is validated.
+ */
+static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_end, __u32 avail, struct decap_plan *dp)
+{
+	union tun46_addr6 src;
+	struct tun46_route_key key = {.prefixlen = 32};
+	struct tun46_route *rt;
+	struct tun46_peer *peer;
+	struct iphdr *iph;
+	__u32 *id, payload, inner_avail, hlen, tot;
+	__u8 *opt;
+	int ecn;
+
+	dp->peer_id = 0;
+	if (ip6->nexthdr == TUN46_NEXTHDR_IPIP) {
+		dp->outer_len = TUN46_IPV6_HLEN;
+		iph = (void *)(ip6 + 1);
+	} else if (ip6->nexthdr == TUN46_NEXTHDR_DSTOPTS) {
+		opt = (void *)(ip6 + 1);
+		if ((void *)(opt + TUN46_DSTOPT_LEN) > data_end) {
+			dp->reason = TUN46_C_DECAP_DROP_TRUNC_OUTER;
+			return V_DROP;
+		}
+		if (opt[0] != TUN46_NEXTHDR_IPIP)
+			return V_NOT_OURS;
+		if (dstopt_check(opt) < 0) {
+			dp->reason = TUN46_C_DECAP_DROP_BAD_EXTHDR;
+			return V_DROP;
+		}
+		dp->outer_len = TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN;
+		iph = (void *)(opt + TUN46_DSTOPT_LEN);
+	} else {
+		return V_NOT_OURS;
+	}
+
+	/* Only configured peers, only toward their local address. */
+	__builtin_memcpy(&src, &ip6->saddr, sizeof(src));
+	id = bpf_map_lookup_elem(&tun46_decap, &src);
+	if (!id) {
+		dp->reason = TUN46_C_DECAP_DROP_UNKNOWN_PEER;
+		return V_DROP;
+	}
+	dp->peer_id = *id;
+	peer = bpf_map_lookup_elem(&tun46_peers, &dp->peer_id);
+	if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE)) {
+		dp->peer_id = 0;
+		dp->reason = TUN46_C_DECAP_DROP_UNKNOWN_PEER;
+		return V_DROP;
+	}
+	if (!addr6_eq(&ip6->daddr, &peer->local)) {
+		dp->reason = TUN46_C_DECAP_DROP_WRONG_LOCAL;
+		return V_DROP;
+	}
+
+	/* Lengths: outer payload within the frame, inner header within it. */
+	payload = bpf_ntohs(ip6->payload_len);
+	if (payload > avail - TUN46_IPV6_HLEN || payload < dp->outer_len - TUN46_IPV6_HLEN) {
+		dp->reason = TUN46_C_DECAP_DROP_TRUNC_OUTER;
+		return V_DROP;
+	}
+	inner_avail = payload - (dp->outer_len - TUN46_IPV6_HLEN);
+	if (inner_avail < sizeof(*iph) || (void *)(iph + 1) > data_end) {
+		dp->reason = TUN46_C_DECAP_DROP_TRUNC_INNER;
+		return V_DROP;
+	}
+	if (iph->version != 4) {
+		dp->reason = TUN46_C_DECAP_DROP_NOT_IPV4;
+		return V_DROP;
+	}
+	if (iph->ihl < 5) {
+		dp->reason = TUN46_C_DECAP_DROP_BAD_IHL;
+		return V_DROP;
+	}
+	hlen = iph->ihl * 4;
+	if (hlen > inner_avail) {
+		dp->reason = TUN46_C_DECAP_DROP_TRUNC_INNER;
+		return V_DROP;
+	}
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < hlen || tot > inner_avail) {
+		dp->reason = TUN46_C_DECAP_DROP_BAD_LENGTH;
+		return V_DROP;
+	}
+	dp->inner_len = tot;
+	dp->trim = avail - dp->outer_len - tot;
+
+	/* The inner source must be one of this peer's prefixes (longest match). */
+	key.addr = iph->saddr;
+	rt = bpf_map_lookup_elem(&tun46_routes, &key);
+	if (!rt || rt->peer_id != dp->peer_id) {
+		dp->reason = TUN46_C_DECAP_DROP_INNER_SOURCE;
+		return V_DROP;
+	}
+
+	/* RFC 6040 normal mode. */
+	ecn = ecn_decap(ipv6_tclass(ip6), iph->tos);
+	if (ecn < 0) {
+		dp->reason = TUN46_C_DECAP_DROP_ECN;
+		return V_DROP;
+	}
+	dp->new_tos = (iph->tos & ~ECN_MASK) | (__u8)ecn;
+	dp->iph = iph;
+	return V_GO;
+}
+
+/*
+ * May the fast path forward the inner packet itself?  V_GO with the egress
+ * filled in, or V_PASS with the reason (decapsulate, then the kernel).
+ */
+static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *iph, __u32 in_ifindex,
+						struct decap_plan *dp)
+{
+	struct bpf_fib_lookup fib = {};
+	int rc;
+
+	if (iph->ihl != 5) {
+		dp->reason = TUN46_C_DECAP_PASS_OPTIONS;
+		return V_PASS;
+	}
+	if (iph->ttl <= 1) {
+		dp->reason = TUN46_C_DECAP_PASS_TTL;
+		return V_PASS;
+	}
+	fib.family = AF_INET;
+	fib.tos = dp->new_tos;
+	fib.l4_protocol = iph->protocol;
+	fib.tot_len = dp->inner_len;
+	fib.ifindex = in_ifindex;
+	fib.ipv4_src = iph->saddr;
+	fib.ipv4_dst = iph->daddr;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	dp->ifindex = fib.ifindex;
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		__builtin_memcpy(dp->smac, fib.smac, ETH_ALEN);
+		__builtin_memcpy(dp->dmac, fib.dmac, ETH_ALEN);
+		return V_GO;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		dp->reason = TUN46_C_DECAP_PASS_NO_NEIGH;
+		break;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		dp->reason = TUN46_C_DECAP_PASS_TOO_BIG;
+		break;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		dp->reason = TUN46_C_DECAP_PASS_LOCAL;
+		break;
+	default:
+		dp->reason = TUN46_C_DECAP_PASS_FIB;
+		break;
+	}
+	return V_PASS;
+}
+
+/* Apply the RFC 6040 result and, on the fast path, the TTL decrement. */
+static __always_inline void decap_fix_inner(struct iphdr *iph, const struct decap_plan *dp, bool dec_ttl)
+{
+	if (iph->tos != dp->new_tos)
+		ipv4_set_tos(iph, dp->new_tos);
+	if (dec_ttl)
+		ipv4_dec_ttl(iph);
+}
+
+#endif /* TUN46_BPF_DECAP_H */

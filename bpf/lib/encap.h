@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Encapsulation decisions, shared by the XDP and TC programs: which peer,
+ * whether the fast path may finish the packet, and the outer header. */
+#ifndef TUN46_BPF_ENCAP_H
+#define TUN46_BPF_ENCAP_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <tun46/tun46.h>
+#include <tun46/flowhash.h>
+#include "hdr.h"
+#include "maps.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+enum verdict {
+	V_NOT_OURS = 0, /* not tun46 traffic: leave it alone, count nothing */
+	V_GO,		/* the fast path finishes it */
+	V_PASS,		/* hand to the kernel, count 'reason' */
+	V_DROP,		/* drop, count 'reason' */
+};
+
+struct encap_plan {
+	struct outer6 outer;
+	__u32 outer_len; /* 40 or 48 */
+	__u32 inner_len; /* inner IPv4 total length */
+	__u32 peer_id;
+	int reason; /* counter for V_PASS / V_DROP */
+	/* from the fib lookup */
+	__u32 ifindex;
+	__u8 smac[ETH_ALEN];
+	__u8 dmac[ETH_ALEN];
+};
+
+static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
+{
+	__u32 ports = 0;
+	__u32 hlen = iph->ihl * 4;
+
+	if (peer->flags & TUN46_PEER_F_FLOWLABEL_FIXED)
+		return peer->flowlabel & TUN46_FLOWLABEL_MASK;
+	if (!ipv4_is_fragment(iph) && ipv4_has_ports(iph->protocol) && hlen <= 60) {
+		const void *l4 = (const void *)iph + hlen;
+
+		if (l4 + sizeof(ports) <= data_end)
+			__builtin_memcpy(&ports, l4, sizeof(ports));
+	}
+	return tun46_flow_hash(iph->saddr, iph->daddr, iph->protocol, ports);
+}
+
+/* Fill the outer header.  'ttl' is the inner TTL as it will be sent. */
+static __always_inline void encap_build_outer(struct encap_plan *pl, const struct tun46_peer *peer, __u8 tos, __u8 ttl,
+					      __u32 flowlabel)
+{
+	struct ipv6hdr *ip6 = &pl->outer.ip6;
+	__u8 tclass;
+	__u32 vtf;
+
+	if (peer->flags & TUN46_PEER_F_TCLASS_INHERIT)
+		tclass = tos;
+	else
+		tclass = (peer->tclass & ~ECN_MASK) | (tos & ECN_MASK); /* RFC 6040: copy ECN */
+	vtf = (6u << 28) | ((__u32)tclass << 20) | (flowlabel & TUN46_FLOWLABEL_MASK);
+	*(__be32 *)ip6 = bpf_htonl(vtf);
+	ip6->hop_limit = (peer->flags & TUN46_PEER_F_HOPLIMIT_INHERIT) ? ttl : peer->hoplimit;
+	__builtin_memcpy(&ip6->saddr, &peer->local, sizeof(ip6->saddr));
+	__builtin_memcpy(&ip6->daddr, &peer->remote, sizeof(ip6->daddr));
+	if (peer->flags & TUN46_PEER_F_ENCAPLIMIT) {
+		ip6->nexthdr = TUN46_NEXTHDR_DSTOPTS;
+		ip6->payload_len = bpf_htons(pl->inner_len + TUN46_DSTOPT_LEN);
+		pl->outer.opt[0] = TUN46_NEXTHDR_IPIP;
+		pl->outer.opt[1] = 0;
+		pl->outer.opt[2] = TUN46_OPT_TUNNEL_ENCAP_LIMIT;
+		pl->outer.opt[3] = 1;
+		pl->outer.opt[4] = peer->encaplimit;
+		pl->outer.opt[5] = TUN46_OPT_PADN;
+		pl->outer.opt[6] = 1;
+		pl->outer.opt[7] = 0;
+		pl->outer_len = TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN;
+	} else {
+		ip6->nexthdr = TUN46_NEXTHDR_IPIP;
+		ip6->payload_len = bpf_htons(pl->inner_len);
+		pl->outer_len = TUN46_IPV6_HLEN;
+	}
+}
+
+/*
+ * Decide what to do with an IPv4 packet that wants to leave through the
+ * tunnel.  'avail' = bytes from iph to the end of the frame (data_end for
+ * direct access may end earlier on a non-linear skb).  'forwarding'
+ * is true on the LAN hook, where the packet still has to be routed (TTL,
+ * options and MTU are then our job); false on the tunnel device, where the
+ * kernel already routed it (decremented TTL, fragmented, sent ICMP).
+ */
+static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *data_end, __u32 avail, bool forwarding,
+					       struct encap_plan *pl)
+{
+	struct tun46_route_key key = {.prefixlen = 32};
+	struct tun46_route *rt;
+	struct tun46_peer *peer;
+	__u8 ttl;
+
+	if (!ipv4_sane(iph, avail))
+		return V_NOT_OURS;
+	key.addr = iph->daddr;
+	rt = bpf_map_lookup_elem(&tun46_routes, &key);
+	if (!rt)
+		return V_NOT_OURS;
+	pl->peer_id = rt->peer_id;
+	pl->inner_len = bpf_ntohs(iph->tot_len);
+	peer = bpf_map_lookup_elem(&tun46_peers, &pl->peer_id);
+	if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE)) {
+		pl->reason = forwarding ? TUN46_C_ENCAP_PASS_NO_PEER : TUN46_C_ENCAP_DROP_NO_PEER;
+		return forwarding ? V_PASS : V_DROP;
+	}
+	ttl = iph->ttl;
+	if (forwarding) {
+		if (iph->ihl != 5) {
+			pl->reason = TUN46_C_ENCAP_PASS_OPTIONS;
+			return V_PASS;
+		}
+		if (ttl <= 1) {
+			pl->reason = TUN46_C_ENCAP_PASS_TTL;
+			return V_PASS;
+		}
+		if (pl->inner_len > peer->mtu) {
+			pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
+			return V_PASS;
+		}
+		ttl--;
+	}
+	encap_build_outer(pl, peer, iph->tos, ttl, encap_flowlabel(peer, iph, data_end));
+	return V_GO;
+}
+
+/*
+ * Route the outer packet.  Returns the bpf_fib_lookup() result; fills the
+ * egress interface and MACs on success (and the interface on NO_NEIGH).
+ */
+static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, __u32 in_ifindex)
+{
+	struct bpf_fib_lookup fib = {};
+	int rc;
+
+	fib.family = AF_INET6;
+	fib.l4_protocol = pl->outer.ip6.nexthdr;
+	fib.tot_len = pl->outer_len + pl->inner_len;
+	fib.ifindex = in_ifindex;
+	__builtin_memcpy(fib.ipv6_src, &pl->outer.ip6.saddr, 16);
+	__builtin_memcpy(fib.ipv6_dst, &pl->outer.ip6.daddr, 16);
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	pl->ifindex = fib.ifindex;
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		__builtin_memcpy(pl->smac, fib.smac, ETH_ALEN);
+		__builtin_memcpy(pl->dmac, fib.dmac, ETH_ALEN);
+	}
+	return rc;
+}
+
+/* Map a failed fib lookup to the pass reason. */
+static __always_inline int encap_fib_reason(int rc)
+{
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return TUN46_C_ENCAP_PASS_NO_NEIGH;
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return TUN46_C_ENCAP_PASS_TOO_BIG;
+	return TUN46_C_ENCAP_PASS_FIB;
+}
+
+#endif /* TUN46_BPF_ENCAP_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* tun46 BPF maps.  Sizes are defaults; user space may change max_entries
+ * before loading (see include/tun46/tun46.h). */
+#ifndef TUN46_BPF_MAPS_H
+#define TUN46_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <tun46/tun46.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TUN46_DEFAULT_MAX_PEERS);
+	__type(key, __u32);
+	__type(value, struct tun46_peer);
+} tun46_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TUN46_DEFAULT_MAX_ROUTES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tun46_route_key);
+	__type(value, struct tun46_route);
+} tun46_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TUN46_DEFAULT_MAX_PEERS);
+	__type(key, union tun46_addr6);
+	__type(value, __u32);
+} tun46_decap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TUN46_DEFAULT_MAX_STATS);
+	__type(key, struct tun46_stats_key);
+	__type(value, struct tun46_counters);
+} tun46_stats SEC(".maps");
+
+/* All zero: the initial value for a new stats entry (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tun46_counters);
+} tun46_zero SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, TUN46_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tun46_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TUN46_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct tun46_link);
+} tun46_links SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tun46_config);
+} tun46_config SEC(".maps");
+
+#endif /* TUN46_BPF_MAPS_H */

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tun46 datapath: RFC 2473 ip4ip6 encapsulation/decapsulation.
+ *
+ *   xdp_lan  LAN, XDP:  IPv4 toward a tun46 route -> IPv6 + redirect
+ *   xdp_wan  WAN, XDP:  ip4ip6 from a peer -> IPv4 + redirect, or decapsulate
+ *                       and pass (with struct tun46_meta) to tc_wan
+ *   tc_lan   LAN, TC ingress (mode tc)
+ *   tc_wan   WAN, TC ingress (every mode): decapsulation in mode tc, and the
+ *                       slow path: inject into the tunnel device
+ *   tc_tun   tunnel device egress: encapsulate what the kernel routed there
+ *
+ * Whatever the fast path cannot finish correctly goes to the kernel, never
+ * dropped; spoofed or malformed tunnel packets are dropped and counted.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/hdr.h"
+#include "lib/encap.h"
+#include "lib/decap.h"
+
+#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) /* Linux 6.3+; uapi of 6.1 lacks it */
+#endif
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ------------------------------------------------------------------ XDP */
+
+SEC("xdp")
+int xdp_lan(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 in_ifindex = ctx->ingress_ifindex;
+	struct encap_plan pl = {};
+	struct iphdr *iph;
+	struct ethhdr *eth;
+	__u32 l3off, frame_len;
+	__u16 proto;
+	int rc, delta;
+
+	if (eth_parse(data, data_end, true, &proto, &l3off) < 0 || proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	iph = data + l3off;
+	if ((void *)(iph + 1) > data_end)
+		return XDP_PASS;
+	frame_len = data_end - data;
+
+	switch (encap_plan(iph, data_end, frame_len - l3off, true, &pl)) {
+	case V_NOT_OURS:
+		return XDP_PASS;
+	case V_GO:
+		break;
+	default:
+		stats_inc(in_ifindex, pl.peer_id, pl.reason);
+		return XDP_PASS;
+	}
+
+	rc = encap_fib(ctx, &pl, in_ifindex);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
+		return XDP_PASS;
+	}
+	if (!bpf_map_lookup_elem(&tun46_ports, &pl.ifindex)) {
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_NO_PORT);
+		return XDP_PASS;
+	}
+
+	/* Decided: from here on the packet is ours. */
+	ipv4_dec_ttl(iph);
+	if (frame_len > l3off + pl.inner_len) { /* Ethernet padding */
+		if (bpf_xdp_adjust_tail(ctx, -(int)(frame_len - l3off - pl.inner_len)))
+			goto drop;
+	}
+	delta = (int)l3off - (int)(sizeof(struct ethhdr) + pl.outer_len);
+	if (bpf_xdp_adjust_head(ctx, delta))
+		goto drop;
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)eth + sizeof(*eth) + TUN46_OUTER_MAX > data_end)
+		goto drop;
+	eth_write(eth, pl.dmac, pl.smac, bpf_htons(ETH_P_IPV6));
+	if (pl.outer_len == TUN46_OUTER_MAX)
+		__builtin_memcpy(eth + 1, &pl.outer, TUN46_OUTER_MAX);
+	else
+		__builtin_memcpy(eth + 1, &pl.outer.ip6, TUN46_IPV6_HLEN);
+
+	stats_count(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PACKETS, TUN46_C_ENCAP_BYTES, pl.inner_len);
+	return bpf_redirect_map(&tun46_ports, pl.ifindex, 0);
+drop:
+	stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_ADJUST);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_wan(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 in_ifindex = ctx->ingress_ifindex;
+	struct decap_plan dp = {};
+	struct ethhdr *eth = data;
+	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
+	struct tun46_meta *meta;
+	struct ipv6hdr *ip6;
+	struct iphdr *iph;
+	enum verdict v;
+	__u32 frame_len;
+
+	ip6 = (void *)(eth + 1);
+	if ((void *)(ip6 + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IPV6))
+		return XDP_PASS;
+	frame_len = data_end - data;
+
+	switch (decap_plan(ip6, data_end, frame_len - sizeof(*eth), &dp)) {
+	case V_NOT_OURS:
+		return XDP_PASS;
+	case V_GO:
+		break;
+	default:
+		stats_inc(in_ifindex, dp.peer_id, dp.reason);
+		return XDP_DROP;
+	}
+
+	iph = dp.iph;
+	v = decap_route(ctx, iph, in_ifindex, &dp);
+	if (v == V_GO && !bpf_map_lookup_elem(&tun46_ports, &dp.ifindex)) {
+		v = V_PASS;
+		dp.reason = TUN46_C_DECAP_PASS_NO_PORT;
+	}
+	decap_fix_inner(iph, &dp, v == V_GO);
+	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(smac, eth->h_source, ETH_ALEN);
+
+	if (dp.trim && bpf_xdp_adjust_tail(ctx, -(int)dp.trim))
+		goto drop;
+	if (bpf_xdp_adjust_head(ctx, (int)dp.outer_len))
+		goto drop;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		goto drop;
+
+	if (v == V_GO) {
+		eth_write(eth, dp.dmac, dp.smac, bpf_htons(ETH_P_IP));
+		stats_count(in_ifindex, dp.peer_id, TUN46_C_DECAP_PACKETS, TUN46_C_DECAP_BYTES, dp.inner_len);
+		return bpf_redirect_map(&tun46_ports, dp.ifindex, 0);
+	}
+
+	/* Slow path: the kernel gets the inner packet as if from the tunnel. */
+	eth_write(eth, dmac, smac, bpf_htons(ETH_P_IP));
+	stats_count(in_ifindex, dp.peer_id, TUN46_C_SLOW_DECAP_PACKETS, TUN46_C_SLOW_DECAP_BYTES, dp.inner_len);
+	stats_inc(in_ifindex, dp.peer_id, dp.reason);
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)) == 0) {
+		data = (void *)(long)ctx->data;
+		meta = (void *)(long)ctx->data_meta;
+		if ((void *)(meta + 1) <= data) {
+			meta->magic = TUN46_META_MAGIC;
+			meta->peer_id = dp.peer_id;
+		}
+	}
+	return XDP_PASS;
+drop:
+	stats_inc(in_ifindex, dp.peer_id, TUN46_C_DECAP_DROP_ADJUST);
+	return XDP_DROP;
+}
+
+/* ------------------------------------------------------------------- TC */
+
+static __always_inline __u32 tun_ifindex(void)
+{
+	__u32 zero = 0;
+	struct tun46_config *cfg = bpf_map_lookup_elem(&tun46_config, &zero);
+
+	return cfg ? cfg->tun_ifindex : 0;
+}
+
+/* Make sure the first 'want' bytes (or the whole packet) are linear. */
+static __always_inline void skb_pull_headers(struct __sk_buff *skb, __u32 want)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (data + want > data_end)
+		bpf_skb_pull_data(skb, skb->len < want ? skb->len : want);
+}
+
+#define ENCAP_PULL (sizeof(struct ethhdr) + 60 + 4)
+#define DECAP_PULL (sizeof(struct ethhdr) + TUN46_OUTER_MAX + sizeof(struct iphdr))
+
+/*
+ * Encapsulate an skb whose IPv4 header starts at 'l3off' (14 on an Ethernet
+ * device, 0 on the tunnel device) and send it to the WAN: on fib success we
+ * write the MACs and redirect; without a neighbour the kernel resolves it
+ * (bpf_redirect_neigh).  Returns the TC verdict.
+ */
+static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, __u32 l3off, __u32 count_if,
+					 bool slow)
+{
+	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO;
+	void *data, *data_end;
+	struct ethhdr *eth;
+	int rc;
+
+	rc = encap_fib(skb, pl, skb->ifindex);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+		stats_inc(count_if, pl->peer_id, slow ? TUN46_C_ENCAP_DROP_NO_ROUTE6 : encap_fib_reason(rc));
+		return slow ? TC_ACT_SHOT : TC_ACT_OK;
+	}
+	if (bpf_skb_adjust_room(skb, pl->outer_len, BPF_ADJ_ROOM_MAC, flags))
+		goto drop;
+	if (l3off == 0 && bpf_skb_change_head(skb, sizeof(struct ethhdr), 0)) /* L3 device: push a MAC header */
+		goto drop;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
+	if ((void *)eth + sizeof(*eth) + TUN46_OUTER_MAX > data_end)
+		goto drop;
+	if (pl->outer_len == TUN46_OUTER_MAX)
+		__builtin_memcpy(eth + 1, &pl->outer, TUN46_OUTER_MAX);
+	else
+		__builtin_memcpy(eth + 1, &pl->outer.ip6, TUN46_IPV6_HLEN);
+	if (slow)
+		stats_count(count_if, pl->peer_id, TUN46_C_SLOW_ENCAP_PACKETS, TUN46_C_SLOW_ENCAP_BYTES, pl->inner_len);
+	else
+		stats_count(count_if, pl->peer_id, TUN46_C_ENCAP_PACKETS, TUN46_C_ENCAP_BYTES, pl->inner_len);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		eth_write(eth, pl->dmac, pl->smac, bpf_htons(ETH_P_IPV6));
+		return bpf_redirect(pl->ifindex, 0);
+	}
+	eth->h_proto = bpf_htons(ETH_P_IPV6);
+	return bpf_redirect_neigh(pl->ifindex, 0, 0, 0);
+drop:
+	stats_inc(count_if, pl->peer_id, TUN46_C_ENCAP_DROP_ADJUST);
+	return TC_ACT_SHOT;
+}
+
+SEC("tc")
+int tc_lan(struct __sk_buff *skb)
+{
+	struct encap_plan pl = {};
+	void *data, *data_end;
+	struct iphdr *iph;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP))
+		return TC_ACT_OK;
+	skb_pull_headers(skb, ENCAP_PULL);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	iph = data + sizeof(struct ethhdr);
+	if ((void *)(iph + 1) > data_end)
+		return TC_ACT_OK;
+
+	switch (encap_plan(iph, data_end, skb->len - sizeof(struct ethhdr), true, &pl)) {
+	case V_NOT_OURS:
+		return TC_ACT_OK;
+	case V_GO:
+		break;
+	default:
+		stats_inc(skb->ifindex, pl.peer_id, pl.reason);
+		return TC_ACT_OK;
+	}
+	if (skb->gso_segs > 1) {
+		/* GRO/GSO aggregate: the kernel routes it into the tunnel
+		 * device, checks every segment against the MTU, and tc_tun
+		 * encapsulates it keeping GSO. */
+		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_GSO);
+		return TC_ACT_OK;
+	}
+	if (skb->len - sizeof(struct ethhdr) > pl.inner_len) /* Ethernet padding */
+		if (bpf_skb_change_tail(skb, sizeof(struct ethhdr) + pl.inner_len, 0))
+			return TC_ACT_OK;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	iph = data + sizeof(struct ethhdr);
+	if ((void *)(iph + 1) > data_end)
+		return TC_ACT_OK;
+	ipv4_dec_ttl(iph);
+	return tc_encap_send(skb, &pl, sizeof(struct ethhdr), skb->ifindex, false);
+}
+
+SEC("tc")
+int tc_tun(struct __sk_buff *skb)
+{
+	struct encap_plan pl = {};
+	void *data, *data_end;
+	struct iphdr *iph;
+	__u32 ifindex = skb->ifindex;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP)) {
+		stats_inc(ifindex, 0, TUN46_C_ENCAP_DROP_NOT_IPV4);
+		return TC_ACT_SHOT;
+	}
+	skb_pull_headers(skb, ENCAP_PULL);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	iph = data;
+	if ((void *)(iph + 1) > data_end) {
+		stats_inc(ifindex, 0, TUN46_C_ENCAP_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+	switch (encap_plan(iph, data_end, skb->len, false, &pl)) {
+	case V_GO:
+		break;
+	case V_NOT_OURS:
+		stats_inc(ifindex, 0,
+			  ipv4_sane(iph, skb->len) ? TUN46_C_ENCAP_DROP_NO_ROUTE : TUN46_C_ENCAP_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	default:
+		stats_inc(ifindex, pl.peer_id, pl.reason);
+		return TC_ACT_SHOT;
+	}
+	return tc_encap_send(skb, &pl, 0, ifindex, true);
+}
+
+/* Inject a decapsulated packet (IPv4 behind an Ethernet header) so the
+ * kernel sees it arrive on the tunnel device, as with ip6tnl. */
+static __always_inline int tc_to_tunnel(struct __sk_buff *skb)
+{
+	__u32 tun = tun_ifindex();
+
+	if (!tun)
+		return TC_ACT_OK; /* no tunnel device: the kernel gets it on the WAN */
+	return bpf_redirect(tun, BPF_F_INGRESS);
+}
+
+SEC("tc")
+int tc_wan(struct __sk_buff *skb)
+{
+	__u32 in_ifindex = skb->ifindex;
+	struct decap_plan dp = {};
+	void *data, *data_end, *meta_end;
+	struct tun46_meta *meta;
+	struct ipv6hdr *ip6;
+	struct iphdr *iph;
+	struct ethhdr *eth;
+	enum verdict v;
+
+	/* Already decapsulated by xdp_wan, which could not forward it. */
+	meta = (void *)(long)skb->data_meta;
+	meta_end = (void *)(long)skb->data;
+	if ((void *)(meta + 1) <= meta_end && meta->magic == TUN46_META_MAGIC && skb->protocol == bpf_htons(ETH_P_IP))
+		return tc_to_tunnel(skb);
+
+	if (skb->protocol != bpf_htons(ETH_P_IPV6))
+		return TC_ACT_OK;
+	skb_pull_headers(skb, DECAP_PULL);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	ip6 = data + sizeof(struct ethhdr);
+	if ((void *)(ip6 + 1) > data_end)
+		return TC_ACT_OK;
+
+	switch (decap_plan(ip6, data_end, skb->len - sizeof(struct ethhdr), &dp)) {
+	case V_NOT_OURS:
+		return TC_ACT_OK;
+	case V_GO:
+		break;
+	default:
+		stats_inc(in_ifindex, dp.peer_id, dp.reason);
+		return TC_ACT_SHOT;
+	}
+	iph = dp.iph;
+	v = decap_route(skb, iph, in_ifindex, &dp);
+	if (v != V_GO && dp.reason == TUN46_C_DECAP_PASS_NO_NEIGH)
+		v = V_GO; /* bpf_redirect_neigh() resolves it */
+	decap_fix_inner(iph, &dp, v == V_GO);
+
+	if (dp.trim && bpf_skb_change_tail(skb, skb->len - dp.trim, 0))
+		goto drop;
+	if (bpf_skb_adjust_room(skb, -(int)dp.outer_len, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
+		goto drop;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		goto drop;
+	eth->h_proto = bpf_htons(ETH_P_IP);
+
+	if (v == V_GO) {
+		stats_count(in_ifindex, dp.peer_id, TUN46_C_DECAP_PACKETS, TUN46_C_DECAP_BYTES, dp.inner_len);
+		if (dp.reason == TUN46_C_DECAP_PASS_NO_NEIGH)
+			return bpf_redirect_neigh(dp.ifindex, 0, 0, 0);
+		eth_write(eth, dp.dmac, dp.smac, bpf_htons(ETH_P_IP));
+		return bpf_redirect(dp.ifindex, 0);
+	}
+	stats_count(in_ifindex, dp.peer_id, TUN46_C_SLOW_DECAP_PACKETS, TUN46_C_SLOW_DECAP_BYTES, dp.inner_len);
+	stats_inc(in_ifindex, dp.peer_id, dp.reason);
+	return tc_to_tunnel(skb);
+drop:
+	stats_inc(in_ifindex, dp.peer_id, TUN46_C_DECAP_DROP_ADJUST);
+	return TC_ACT_SHOT;
+}
