@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# bench/lib.sh — topology and measurement helpers shared by scripts/bench.sh
+# and tests/bench/smoke.sh.  Source it; it defines functions only.
+#
+# Topology (../shared/README.md §5), namespaces suffixed with $BSFX:
+#   h1 (bh1 192.168.1.2) -- (b1lan 192.168.1.1) r1 (b1wan fd00::1, 10.0.0.1)
+#      -- (b2wan fd00::2, 10.0.0.2) r2 (b2lan 192.168.2.1) -- (bh2 192.168.2.2) h2
+# Interface names are unique to the bench so that the threaded-NAPI kthreads
+# ("napi/b1lan-N") can be found and pinned.
+
+BUILD=${BUILD:-build}
+BSFX=${BSFX:-$$}
+H1=bh1-$BSFX R1=br1-$BSFX R2=br2-$BSFX H2=bh2-$BSFX
+GEN_CPU=${GEN_CPU:-0}
+RX_CPU=${RX_CPU:-1}
+
+blog() { printf '%s\n' "$*" >&2; }
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+mac_of() { ip -n "$1" -j link show dev "$2" | sed -n 's/.*"address":"\([0-9a-f:]*\)".*/\1/p'; }
+
+topo_down() {
+	local ns
+	for ns in "$H1" "$R1" "$R2" "$H2"; do
+		if [ -n "${TUN46:-}" ] && [ -x "$TUN46" ] && { [ "$ns" = "$R1" ] || [ "$ns" = "$R2" ]; }; then
+			local d
+			for d in b1lan b1wan b2lan b2wan; do
+				"$TUN46" -n "$ns" link detach dev "$d" >/dev/null 2>&1 || true
+			done
+		fi
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+# topo_up: namespaces, veths, addresses, static neighbours, forwarding.
+# No routes between the sites: path_* functions add them.
+topo_up() {
+	local ns
+	topo_down
+	for ns in "$H1" "$R1" "$R2" "$H2"; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$H1" link add bh1 type veth peer name b1lan netns "$R1" || return 1
+	ip -n "$R1" link add b1wan type veth peer name b2wan netns "$R2" || return 1
+	ip -n "$R2" link add b2lan type veth peer name bh2 netns "$H2" || return 1
+	for ns in "$R1" "$R2"; do
+		nsx "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv6.conf.all.seg6_enabled=1 net.ipv6.conf.default.seg6_enabled=1 \
+			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
+	done
+	for ns in "$H1" "$H2"; do
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+	done
+	ip -n "$H1" addr add 192.168.1.2/24 dev bh1
+	ip -n "$R1" addr add 192.168.1.1/24 dev b1lan
+	ip -n "$R1" addr add fd00::1/64 dev b1wan nodad
+	ip -n "$R1" addr add 10.0.0.1/30 dev b1wan
+	ip -n "$R2" addr add fd00::2/64 dev b2wan nodad
+	ip -n "$R2" addr add 10.0.0.2/30 dev b2wan
+	ip -n "$R2" addr add 192.168.2.1/24 dev b2lan
+	ip -n "$H2" addr add 192.168.2.2/24 dev bh2
+	ip -n "$H1" link set bh1 up
+	ip -n "$R1" link set b1lan up
+	ip -n "$R1" link set b1wan up
+	ip -n "$R2" link set b2wan up
+	ip -n "$R2" link set b2lan up
+	ip -n "$H2" link set bh2 up
+	ip -n "$H1" route add default via 192.168.1.1
+	ip -n "$H2" route add default via 192.168.2.1
+	nsx "$R1" sysctl -qw net.ipv6.conf.b1wan.seg6_enabled=1 >/dev/null
+	nsx "$R2" sysctl -qw net.ipv6.conf.b2wan.seg6_enabled=1 >/dev/null
+	# static neighbours: no resolution traffic, no NO_NEIGH during runs
+	M_H1=$(mac_of "$H1" bh1) M_R1L=$(mac_of "$R1" b1lan) M_R1W=$(mac_of "$R1" b1wan)
+	M_R2W=$(mac_of "$R2" b2wan) M_R2L=$(mac_of "$R2" b2lan) M_H2=$(mac_of "$H2" bh2)
+	ip -n "$H1" neigh replace 192.168.1.1 lladdr "$M_R1L" dev bh1 nud permanent
+	ip -n "$R1" neigh replace 192.168.1.2 lladdr "$M_H1" dev b1lan nud permanent
+	ip -n "$R1" neigh replace 10.0.0.2 lladdr "$M_R2W" dev b1wan nud permanent
+	ip -n "$R1" -6 neigh replace fd00::2 lladdr "$M_R2W" dev b1wan nud permanent
+	ip -n "$R2" neigh replace 10.0.0.1 lladdr "$M_R1W" dev b2wan nud permanent
+	ip -n "$R2" -6 neigh replace fd00::1 lladdr "$M_R1W" dev b2wan nud permanent
+	ip -n "$R2" neigh replace 192.168.2.2 lladdr "$M_H2" dev b2lan nud permanent
+	ip -n "$H2" neigh replace 192.168.2.1 lladdr "$M_R2L" dev bh2 nud permanent
+	# routers: GRO on every port (lets a veth take XDP frames without a program,
+	# as the generator's frames and XDP redirects need); threaded NAPI so the
+	# receive work runs in kthreads we can pin to RX_CPU.
+	local d
+	for d in b1lan b1wan; do
+		nsx "$R1" ethtool -K "$d" gro on >/dev/null 2>&1
+		nsx "$R1" sh -c "echo 1 > /sys/class/net/$d/threaded" 2>/dev/null
+	done
+	for d in b2lan b2wan; do
+		nsx "$R2" ethtool -K "$d" gro on >/dev/null 2>&1
+		nsx "$R2" sh -c "echo 1 > /sys/class/net/$d/threaded" 2>/dev/null
+	done
+	nsx "$H1" sh -c "echo 1 > /sys/class/net/bh1/threaded" 2>/dev/null
+	nsx "$H2" sh -c "echo 1 > /sys/class/net/bh2/threaded" 2>/dev/null
+	return 0
+}
+
+# hosts_offload on|off: segmentation/GRO offloads at both hosts.  TX checksum
+# offload stays off at the hosts in every path (needed for XDP redirect over
+# veth, ../shared/README.md §3), so all paths see the same host settings.
+hosts_offload() {
+	nsx "$H1" ethtool -K bh1 tx off gso "$1" gro "$1" tso "$1" >/dev/null 2>&1
+	nsx "$H2" ethtool -K bh2 tx off gso "$1" gro "$1" tso "$1" >/dev/null 2>&1
+	return 0
+}
+
+# pin_napi: move the NAPI kthreads of the bench interfaces to RX_CPU.
+pin_napi() {
+	local pid comm n=0
+	while read -r pid comm; do
+		case "$comm" in
+		napi/b1lan-* | napi/b1wan-* | napi/b2lan-* | napi/b2wan-* | napi/bh1-* | napi/bh2-*)
+			taskset -pc "$RX_CPU" "$pid" >/dev/null 2>&1 && n=$((n + 1))
+			;;
+		esac
+	done < <(ps -e -o pid=,comm=)
+	echo "$n"
+}
+
+# ---- paths: route setup on top of topo_up ----
+path_kernel() {
+	ip -n "$R1" route add 192.168.2.0/24 via 10.0.0.2 dev b1wan &&
+		ip -n "$R2" route add 192.168.1.0/24 via 10.0.0.1 dev b2wan
+}
+
+# SRv6 encap.red + End.DX4: the same bytes as ip4ip6 (no SRH, next header 4).
+# SIDs fd00:1::d4 (at r1) and fd00:2::d4 (at r2), reached via the WAN.
+path_srv6() {
+	ip -n "$R1" -6 route add fd00:2::/64 via fd00::2 dev b1wan &&
+		ip -n "$R2" -6 route add fd00:1::/64 via fd00::1 dev b2wan &&
+		ip -n "$R1" route add 192.168.2.0/24 encap seg6 mode encap.red segs fd00:2::d4 dev b1wan &&
+		ip -n "$R2" route add 192.168.1.0/24 encap seg6 mode encap.red segs fd00:1::d4 dev b2wan &&
+		ip -n "$R2" -6 route add fd00:2::d4/128 encap seg6local action End.DX4 nh4 192.168.2.2 dev b2lan &&
+		ip -n "$R1" -6 route add fd00:1::d4/128 encap seg6local action End.DX4 nh4 192.168.1.2 dev b1lan
+}
+
+# ip6tnl, where the running kernel has it.
+path_ip6tnl() {
+	ip -n "$R1" -6 tunnel add t46 mode ip4ip6 remote fd00::2 local fd00::1 2>/dev/null || return 3
+	ip -n "$R2" -6 tunnel add t46 mode ip4ip6 remote fd00::1 local fd00::2 || return 1
+	ip -n "$R1" link set t46 up && ip -n "$R2" link set t46 up &&
+		ip -n "$R1" route add 192.168.2.0/24 dev t46 && ip -n "$R2" route add 192.168.1.0/24 dev t46
+}
+
+path_xdpfwd() {
+	path_kernel || return 1
+	nsx "$R1" "$BUILD"/bench/fwd b1lan b1wan && nsx "$R2" "$BUILD"/bench/fwd b2wan b2lan
+}
+
+# path_tun46 MODE
+path_tun46() {
+	local m=$1 f
+	f=$(mktemp /tmp/bench-tun46.XXXXXX)
+	cat >"$f" <<-CONF
+		peer add site2 remote fd00::2 local fd00::1
+		route add 192.168.2.0/24 peer site2
+		link attach dev b1wan role wan mode $m
+		link attach dev b1lan role lan mode $m
+	CONF
+	"$TUN46" -n "$R1" config apply "$f" || { rm -f "$f"; return 1; }
+	cat >"$f" <<-CONF
+		peer add site1 remote fd00::1 local fd00::2
+		route add 192.168.1.0/24 peer site1
+		link attach dev b2wan role wan mode $m
+		link attach dev b2lan role lan mode $m
+	CONF
+	"$TUN46" -n "$R2" config apply "$f" || { rm -f "$f"; return 1; }
+	rm -f "$f"
+}
+
+# ---- measurements ----
+# sink_count NS IF -> "packets bytes"
+sink_count() { nsx "$1" "$BUILD"/bench/sink read "$2"; }
+
+# rate_run SIZE SECONDS FLOWS [PPS] -> JSON {"offered":..,"delivered":..,"seconds":..}
+rate_run() {
+	local size=$1 secs=$2 flows=$3 pps=${4:-0} before after g
+	before=$(sink_count "$H2" bh2) || return 1
+	g=$(nsx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z "$size" \
+		-f "$flows" -t "$secs" -r "$pps" -c "$GEN_CPU") || return 1
+	sleep 0.2 # let the last frames drain
+	after=$(sink_count "$H2" bh2) || return 1
+	local off sec
+	off=$(jq -r .offered <<<"$g") sec=$(jq -r .seconds <<<"$g")
+	jq -nc --argjson off "$off" --argjson sec "$sec" --argjson d "$((${after% *} - ${before% *}))" \
+		--argjson size "$size" \
+		'{size:$size, offered:$off, delivered:$d, seconds:$sec, offered_pps:($off/$sec), pps:($d/$sec), loss:(1-($d/(if $off>0 then $off else 1 end)))}'
+}
