@@ -62,7 +62,7 @@ int xdp_lan(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	rc = encap_fib(ctx, &pl, in_ifindex);
+	rc = encap_fib(ctx, &pl, in_ifindex, true);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
 		stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
 		return XDP_PASS;
@@ -211,7 +211,7 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 	struct ethhdr *eth;
 	int rc;
 
-	rc = encap_fib(skb, pl, skb->ifindex);
+	rc = encap_fib(skb, pl, skb->ifindex, skb->gso_segs <= 1);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		stats_inc(count_if, pl->peer_id, slow ? TUN46_C_ENCAP_DROP_NO_ROUTE6 : encap_fib_reason(rc));
 		return slow ? TC_ACT_SHOT : TC_ACT_OK;
@@ -266,6 +266,8 @@ int tc_lan(struct __sk_buff *skb)
 	case V_GO:
 		break;
 	default:
+		if (pl.reason == TUN46_C_ENCAP_PASS_TOO_BIG && skb->gso_segs > 1)
+			pl.reason = TUN46_C_ENCAP_PASS_GSO;
 		stats_inc(skb->ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_OK;
 	}
@@ -377,7 +379,8 @@ int tc_wan(struct __sk_buff *skb)
 
 	if (dp.trim && bpf_skb_change_tail(skb, skb->len - dp.trim, 0))
 		goto drop;
-	if (bpf_skb_adjust_room(skb, -(int)dp.outer_len, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
+	if (bpf_skb_adjust_room(skb, -(int)dp.outer_len, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_DECAP_L3_IPV4 | BPF_F_ADJ_ROOM_FIXED_GSO))
 		goto drop;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

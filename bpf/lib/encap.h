@@ -91,7 +91,8 @@ static __always_inline void encap_build_outer(struct encap_plan *pl, const struc
 
 /*
  * Decide what to do with an IPv4 packet that wants to leave through the
- * tunnel.  'avail' = bytes from iph to the end of the frame (data_end for
+ * tunnel (GSO packets are passed with forwarding = false for the MTU: the
+ * caller handles them).  'avail' = bytes from iph to the end of the frame (data_end for
  * direct access may end earlier on a non-linear skb).  'forwarding'
  * is true on the LAN hook, where the packet still has to be routed (TTL,
  * options and MTU are then our job); false on the tunnel device, where the
@@ -142,14 +143,16 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
  * Route the outer packet.  Returns the bpf_fib_lookup() result; fills the
  * egress interface and MACs on success (and the interface on NO_NEIGH).
  */
-static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, __u32 in_ifindex)
+static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, __u32 in_ifindex, bool check_mtu)
 {
 	struct bpf_fib_lookup fib = {};
 	int rc;
 
 	fib.family = AF_INET6;
 	fib.l4_protocol = pl->outer.ip6.nexthdr;
-	fib.tot_len = pl->outer_len + pl->inner_len;
+	/* A GSO packet's tot_len is the whole aggregate: its segments were
+	 * already checked against the tunnel MTU, so skip the check (0). */
+	fib.tot_len = check_mtu ? pl->outer_len + pl->inner_len : 0;
 	fib.ifindex = in_ifindex;
 	__builtin_memcpy(fib.ipv6_src, &pl->outer.ip6.saddr, 16);
 	__builtin_memcpy(fib.ipv6_dst, &pl->outer.ip6.daddr, 16);
