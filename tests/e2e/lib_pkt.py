@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Packet helpers for the tun46 end-to-end tests (standard library only).
+
+  udp-send  --dst IP --port P --count N [--interval S] [--size B] [--tag T]
+            datagrams carrying "T <seq>" padded to B bytes
+  udp-recv  --port P [--count N] [--idle S] [--tag T]
+            counts datagrams carrying tag T; prints
+            "received R unique U lost L first F last X" (lost = gaps below
+            the highest sequence seen + missing tail when --count is given)
+  ip4ip6    --ifname IF --dst-mac MAC --src6 A --dst6 B --src4 C --dst4 D
+            [--encaplimit N] [--count N] [--port P] [--tag T] [--ttl N]
+            writes Ethernet/IPv6(nh 4, or nh 60 + RFC 2473 option)/IPv4/UDP
+            frames with an AF_PACKET socket: a peer (or an attacker) on the WAN.
+"""
+import argparse
+import socket
+import struct
+import sys
+import time
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ipv4_udp(src4, dst4, dport, payload, ttl=64, ident=1):
+    udp_len = 8 + len(payload)
+    src = socket.inet_aton(src4)
+    dst = socket.inet_aton(dst4)
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
+    udp = struct.pack("!HHHH", 40000, dport, udp_len, 0) + payload
+    uc = csum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", uc) + udp[8:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident, 0x4000, ttl, 17, 0, src, dst)
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + udp
+
+
+def cmd_ip4ip6(a):
+    mac = bytes(int(x, 16) for x in a.dst_mac.split(":"))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.ifname, 0))
+    src_mac = s.getsockname()[4][:6]
+    src6 = socket.inet_pton(socket.AF_INET6, a.src6)
+    dst6 = socket.inet_pton(socket.AF_INET6, a.dst6)
+    for seq in range(a.count):
+        payload = ("%s %d" % (a.tag, seq)).encode().ljust(64, b".")
+        inner = ipv4_udp(a.src4, a.dst4, a.port, payload, ttl=a.ttl, ident=seq + 1)
+        if a.encaplimit is not None:
+            # Destination Options: next header 4, length 0, option type 4 length 1 value N, PadN 1 byte
+            ext = bytes([4, 0, 4, 1, a.encaplimit, 1, 1, 0])
+            nh = 60
+        else:
+            ext = b""
+            nh = 4
+        plen = len(ext) + len(inner)
+        ip6 = struct.pack("!IHBB16s16s", 6 << 28, plen, nh, 64, src6, dst6)
+        frame = mac + src_mac + struct.pack("!H", 0x86DD) + ip6 + ext + inner
+        s.send(frame)
+        time.sleep(0.001)
+    print("sent %d" % a.count)
+
+
+def cmd_udp_send(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    errors = 0
+    for seq in range(a.count):
+        payload = ("%s %d " % (a.tag, seq)).encode().ljust(a.size, b"x")
+        try:
+            s.sendto(payload, (a.dst, a.port))
+        except OSError:
+            errors += 1
+        if a.interval:
+            time.sleep(a.interval)
+    print("sent %d errors %d" % (a.count, errors))
+
+
+def cmd_udp_recv(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.bind(("0.0.0.0", a.port))
+    s.settimeout(a.idle)
+    seen = set()
+    received = 0
+    tag = a.tag.encode() + b" "
+    deadline = time.time() + a.max_time
+    while time.time() < deadline:
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            if received or time.time() > deadline:
+                break
+            continue
+        if not data.startswith(tag):
+            continue
+        received += 1
+        try:
+            seen.add(int(data[len(tag):].split(b" ", 1)[0].split(b".", 1)[0]))
+        except ValueError:
+            pass
+        if a.count and len(seen) >= a.count:
+            break
+    hi = max(seen) + 1 if seen else 0
+    total = max(hi, a.count or 0)
+    lost = total - len(seen)
+    first = min(seen) if seen else -1
+    print("received %d unique %d lost %d first %d last %d" % (received, len(seen), lost, first, hi - 1))
+    sys.stdout.flush()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    u = sub.add_parser("udp-send")
+    u.add_argument("--dst", required=True)
+    u.add_argument("--port", type=int, required=True)
+    u.add_argument("--count", type=int, default=100)
+    u.add_argument("--interval", type=float, default=0.0)
+    u.add_argument("--size", type=int, default=100)
+    u.add_argument("--tag", default="t46")
+    r = sub.add_parser("udp-recv")
+    r.add_argument("--port", type=int, required=True)
+    r.add_argument("--count", type=int, default=0)
+    r.add_argument("--idle", type=float, default=2.0)
+    r.add_argument("--max-time", type=float, default=60.0)
+    r.add_argument("--tag", default="t46")
+    e = sub.add_parser("ip4ip6")
+    e.add_argument("--ifname", required=True)
+    e.add_argument("--dst-mac", required=True)
+    e.add_argument("--src6", required=True)
+    e.add_argument("--dst6", required=True)
+    e.add_argument("--src4", required=True)
+    e.add_argument("--dst4", required=True)
+    e.add_argument("--encaplimit", type=int)
+    e.add_argument("--count", type=int, default=1)
+    e.add_argument("--port", type=int, default=4646)
+    e.add_argument("--ttl", type=int, default=64)
+    e.add_argument("--tag", default="t46")
+    a = p.parse_args()
+    {"udp-send": cmd_udp_send, "udp-recv": cmd_udp_recv, "ip4ip6": cmd_ip4ip6}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
