@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * progcost: per-packet CPU cost of tun46's xdp_lan (encap) and xdp_wan
+ * (decap) alone, next to an XDP program that does nothing, measured with
+ * BPF_PROG_RUN in live-frames mode (never repeat > 1 without live frames on
+ * an encap program: the packet would not be restored between runs).
+ *
+ * Run it inside a namespace prepared by scripts/bench.sh (prepare_progcost):
+ *   pl0 (192.168.1.1/24, LAN) <-> pl1    pw0 (fd00::1/64, WAN) <-> pw1
+ * with static neighbours 192.168.1.2 and fd00::2 on pl1/pw1, and the bench
+ * sink (count + drop) on pl1 and pw1.  progcost loads build/tun46.skel.h,
+ * fills the maps for one peer (remote fd00::2, local fd00::1) owning
+ * 192.168.2.0/24, runs each program on --frames live frames and prints JSON:
+ * ns per frame (kernel's test-run duration), and frames seen at the sinks so
+ * the caller can check the programs really forwarded.  Each program runs
+ * behind bpf/bench_cost.bpf.c, which restores the frame bytes first (live
+ * frames reset pointers, not bytes); bench_fwd is measured the same way.
+ *
+ *   progcost [-n FRAMES] [-z FRAMESIZE]
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include "xdpq.h"
+#include <tun46/tun46.h>
+#include "tun46.skel.h"
+#include "bench_sink.skel.h"
+#include "bench_fwd.skel.h"
+#include "bench_cost.skel.h"
+
+static int if_mac(const char *ifname, unsigned char *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+static __u16 csum16(const void *hdr, int len)
+{
+	const __u16 *p = hdr;
+	__u32 sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *p++;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* Ethernet + IPv4/UDP of 'ip_len' bytes at 'p'; returns the frame length. */
+static int put_ipv4(unsigned char *p, const char *src, const char *dst, int ip_len)
+{
+	struct iphdr *ip = (void *)p;
+	struct udphdr *udp = (void *)(ip + 1);
+
+	memset(p, 0, ip_len);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons(ip_len);
+	inet_pton(AF_INET, src, &ip->saddr);
+	inet_pton(AF_INET, dst, &ip->daddr);
+	ip->check = csum16(ip, sizeof(*ip));
+	udp->source = htons(1024);
+	udp->dest = htons(9);
+	udp->len = htons(ip_len - sizeof(*ip));
+	return ip_len;
+}
+
+static __u64 sink_packets(const char *ifname)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	__u64 v[2 * 512] = {}, sum = 0;
+	__u32 key = 0;
+
+	fd = xdpq_map_fd(if_nametoindex(ifname), "sink_stats", NULL, 0);
+	if (fd < 0 || ncpu > 512 || bpf_map_lookup_elem(fd, &key, v))
+		return 0;
+	close(fd);
+	for (int i = 0; i < ncpu; i++)
+		sum += v[2 * i];
+	return sum;
+}
+
+static struct bench_cost *cost;
+
+struct cost {
+	double frame_ns; /* test-run duration per frame: program + redirect + receive side */
+	double prog_ns;	 /* bpf_stats run time per run: the program alone (plus the restoring wrapper) */
+};
+
+static int prog_stats(int fd, __u64 *ns, __u64 *cnt)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -1;
+	*ns = info.run_time_ns;
+	*cnt = info.run_cnt;
+	return 0;
+}
+
+/* Runs prog (through the restoring wrapper) on 'frames' live frames arriving
+ * on 'ifname'. */
+static struct cost run_live(int target_fd, const char *ifname, unsigned char *frame, int len, __u32 frames)
+{
+	struct cost c = {-1, -1};
+	__u64 ns0 = 0, n0 = 0, ns1 = 0, n1 = 0;
+	int prog_fd = bpf_program__fd(cost->progs.xdp_cost);
+	__u32 zero = 0;
+
+	memcpy(cost->bss->tmpl, frame, sizeof(cost->bss->tmpl));
+	if (bpf_map_update_elem(bpf_map__fd(cost->maps.cost_target), &zero, &target_fd, 0)) {
+		fprintf(stderr, "progcost: cannot install the program in the tail-call slot: %s\n", strerror(errno));
+		return c;
+	}
+	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = if_nametoindex(ifname)};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .repeat = frames,
+		    .batch_size = 64);
+
+	prog_stats(prog_fd, &ns0, &n0);
+	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+		fprintf(stderr, "progcost: BPF_PROG_RUN live frames on %s failed: %s\n", ifname, strerror(errno));
+		return c;
+	}
+	prog_stats(prog_fd, &ns1, &n1);
+	c.frame_ns = opts.duration;
+	c.prog_ns = n1 > n0 ? (double)(ns1 - ns0) / (n1 - n0) : 0;
+	return c;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char lan[1600], wan[1600], m_pl0[6], m_pl1[6], m_pw0[6], m_pw1[6];
+	unsigned int frames = 1u << 20, size = 64;
+	struct bench_sink *sk = NULL;
+	struct bench_fwd *fw = NULL;
+	struct tun46 *t = NULL;
+	int opt, rc = 1, stats_fd = -1;
+
+	while ((opt = getopt(argc, argv, "n:z:")) != -1) {
+		switch (opt) {
+		case 'n':
+			frames = strtoul(optarg, NULL, 0);
+			break;
+		case 'z':
+			size = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: progcost [-n FRAMES] [-z FRAMESIZE]\n");
+			return 2;
+		}
+	}
+	if (size < 42 || size > 1400 || !frames) {
+		fprintf(stderr, "progcost: frame size must be 42..1400 and frames > 0\n");
+		return 2;
+	}
+	if (if_mac("pl0", m_pl0) || if_mac("pl1", m_pl1) || if_mac("pw0", m_pw0) || if_mac("pw1", m_pw1)) {
+		fprintf(stderr,
+			"progcost: interfaces pl0/pl1/pw0/pw1 missing: run in the namespace bench.sh prepares\n");
+		return 1;
+	}
+
+	/* LAN frame: h1 -> h2, arriving on pl0 */
+	struct ethhdr *eth = (void *)lan;
+	memcpy(eth->h_dest, m_pl0, 6);
+	memcpy(eth->h_source, m_pl1, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	int lan_len = sizeof(*eth) + put_ipv4(lan + sizeof(*eth), "192.168.1.2", "192.168.2.2", size - sizeof(*eth));
+
+	/* WAN frame: fd00::2 -> fd00::1, ip4ip6 (no encap limit), inner h2 -> h1, arriving on pw0 */
+	eth = (void *)wan;
+	memcpy(eth->h_dest, m_pw0, 6);
+	memcpy(eth->h_source, m_pw1, 6);
+	eth->h_proto = htons(ETH_P_IPV6);
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	int inner = size - sizeof(*eth);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->version = 6;
+	ip6->nexthdr = TUN46_NEXTHDR_IPIP;
+	ip6->hop_limit = 64;
+	ip6->payload_len = htons(inner);
+	inet_pton(AF_INET6, "fd00::2", &ip6->saddr);
+	inet_pton(AF_INET6, "fd00::1", &ip6->daddr);
+	int wan_len = sizeof(*eth) + sizeof(*ip6) + put_ipv4((void *)(ip6 + 1), "192.168.2.2", "192.168.1.2", inner);
+
+	sk = bench_sink__open_and_load();
+	t = tun46__open_and_load();
+	fw = bench_fwd__open_and_load();
+	cost = bench_cost__open_and_load();
+	if (!sk || !t || !fw || !cost) {
+		fprintf(stderr, "progcost: cannot load bench_sink or tun46 BPF objects (run as root; make all)\n");
+		goto out;
+	}
+
+	/* one peer, one route, ports, no tunnel device */
+	struct tun46_peer peer = {};
+	__u32 id = 1, zero = 0;
+	inet_pton(AF_INET6, "fd00::1", peer.local.b);
+	inet_pton(AF_INET6, "fd00::2", peer.remote.b);
+	peer.flags = TUN46_PEER_F_ACTIVE;
+	peer.mtu = TUN46_DEFAULT_MTU;
+	peer.hoplimit = TUN46_DEFAULT_HOPLIMIT;
+	snprintf(peer.name, sizeof(peer.name), "bench");
+	struct tun46_route_key rk = {.prefixlen = 24};
+	inet_pton(AF_INET, "192.168.2.0", &rk.addr);
+	struct tun46_route rv = {.peer_id = 1};
+	struct tun46_config cfg = {};
+	__u32 pl0 = if_nametoindex("pl0"), pw0 = if_nametoindex("pw0");
+	if (bpf_map_update_elem(bpf_map__fd(t->maps.tun46_peers), &id, &peer, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_routes), &rk, &rv, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_decap), &peer.remote, &id, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_ports), &pl0, &pl0, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_ports), &pw0, &pw0, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_config), &zero, &cfg, 0)) {
+		fprintf(stderr, "progcost: cannot fill the tun46 maps: %s\n", strerror(errno));
+		goto out;
+	}
+
+	if (bpf_map_update_elem(bpf_map__fd(fw->maps.fwd_ports), &pl0, &pl0, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(fw->maps.fwd_ports), &pw0, &pw0, 0)) {
+		fprintf(stderr, "progcost: cannot fill the bench_fwd port map: %s\n", strerror(errno));
+		goto out;
+	}
+
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* run_time_ns while the fd is open */
+	__u64 w0 = sink_packets("pw1");
+	struct cost empty = run_live(bpf_program__fd(sk->progs.xdp_empty), "pl0", lan, lan_len, frames);
+	struct cost fwd = run_live(bpf_program__fd(fw->progs.xdp_fwd), "pl0", lan, lan_len, frames);
+	usleep(100000);
+	__u64 w1 = sink_packets("pw1");
+	struct cost enc = run_live(bpf_program__fd(t->progs.xdp_lan), "pl0", lan, lan_len, frames);
+	usleep(100000);
+	__u64 w2 = sink_packets("pw1"), l0 = sink_packets("pl1");
+	struct cost dec = run_live(bpf_program__fd(t->progs.xdp_wan), "pw0", wan, wan_len, frames);
+	usleep(100000);
+	__u64 l1 = sink_packets("pl1");
+	if (empty.frame_ns < 0 || fwd.frame_ns < 0 || enc.frame_ns < 0 || dec.frame_ns < 0)
+		goto out;
+	printf("{\"frames\": %u, \"size\": %u, \"bpf_stats\": %s,\n"
+	       " \"prog_ns\": {\"empty\": %.1f, \"xdp_fwd\": %.1f, \"xdp_lan\": %.1f, \"xdp_wan\": %.1f},\n"
+	       " \"frame_ns\": {\"empty\": %.1f, \"xdp_fwd\": %.1f, \"xdp_lan\": %.1f, \"xdp_wan\": %.1f},\n"
+	       " \"out\": {\"xdp_fwd\": %llu, \"xdp_lan\": %llu, \"xdp_wan\": %llu}}\n",
+	       frames, size, stats_fd >= 0 ? "true" : "false", empty.prog_ns, fwd.prog_ns, enc.prog_ns, dec.prog_ns,
+	       empty.frame_ns, fwd.frame_ns, enc.frame_ns, dec.frame_ns, (unsigned long long)(w1 - w0),
+	       (unsigned long long)(w2 - w1), (unsigned long long)(l1 - l0));
+	rc = 0;
+out:
+	if (stats_fd >= 0)
+		close(stats_fd);
+	bench_cost__destroy(cost);
+	bench_fwd__destroy(fw);
+	tun46__destroy(t);
+	bench_sink__destroy(sk);
+	return rc;
+}
