@@ -8,9 +8,12 @@
 #include <bpf/bpf_helpers.h>
 #include <tun46/tun46.h>
 
+/* A hash, not an array: an update replaces the whole element under RCU, so
+ * a packet never sees a half-written peer (an array is copied in place). */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TUN46_DEFAULT_MAX_PEERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct tun46_peer);
 } tun46_peers SEC(".maps");

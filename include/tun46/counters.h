@@ -16,48 +16,48 @@
 #ifndef TUN46_COUNTERS_H
 #define TUN46_COUNTERS_H
 
-#define TUN46_COUNTERS(X)                                                                                    \
-	/* encapsulation (LAN side XDP/TC, tunnel device egress) */                                          \
-	X(ENCAP_PACKETS, "encap_packets", "IPv4 packets encapsulated by the fast path")                      \
-	X(ENCAP_BYTES, "encap_bytes", "inner IPv4 bytes encapsulated by the fast path")                      \
-	X(SLOW_ENCAP_PACKETS, "slow_encap_packets", "packets encapsulated on the tunnel device (slow path)") \
-	X(SLOW_ENCAP_BYTES, "slow_encap_bytes", "inner IPv4 bytes encapsulated on the tunnel device")        \
-	X(ENCAP_PASS_TTL, "encap_pass_ttl", "TTL <= 1: kernel sends ICMP time exceeded")                     \
-	X(ENCAP_PASS_OPTIONS, "encap_pass_options", "IPv4 header with options: kernel forwards")             \
-	X(ENCAP_PASS_TOO_BIG, "encap_pass_too_big", "larger than the tunnel MTU: kernel fragments or ICMPs") \
-	X(ENCAP_PASS_NO_NEIGH, "encap_pass_no_neigh", "IPv6 next hop not resolved yet: kernel resolves it")  \
-	X(ENCAP_PASS_FIB, "encap_pass_fib", "no usable IPv6 route to the peer (fib lookup failed)")          \
-	X(ENCAP_PASS_NO_PORT, "encap_pass_no_port", "egress interface is not attached to tun46")             \
-	X(ENCAP_PASS_NO_PEER, "encap_pass_no_peer", "route points to a peer that is not configured")         \
-	X(ENCAP_PASS_GSO, "encap_pass_gso", "GSO packet larger than the tunnel MTU (TC): kernel segments")   \
-	X(ENCAP_DROP_NO_ROUTE, "encap_drop_no_route", "tunnel device got a packet no tun46 route covers")    \
-	X(ENCAP_DROP_NO_PEER, "encap_drop_no_peer", "tunnel device: route points to a missing peer")         \
-	X(ENCAP_DROP_NOT_IPV4, "encap_drop_not_ipv4", "tunnel device got a non-IPv4 packet")                 \
-	X(ENCAP_DROP_MALFORMED, "encap_drop_malformed", "tunnel device got a malformed IPv4 header")         \
-	X(ENCAP_DROP_NO_ROUTE6, "encap_drop_no_route6", "tunnel device: no IPv6 route to the peer")          \
-	X(ENCAP_DROP_ADJUST, "encap_drop_adjust", "could not make room for the outer header")                \
-	/* decapsulation (WAN side XDP/TC) */                                                                \
-	X(DECAP_PACKETS, "decap_packets", "packets decapsulated and forwarded by the fast path")             \
-	X(DECAP_BYTES, "decap_bytes", "inner IPv4 bytes decapsulated by the fast path")                      \
-	X(SLOW_DECAP_PACKETS, "slow_decap_packets", "packets decapsulated and handed to the kernel")         \
-	X(SLOW_DECAP_BYTES, "slow_decap_bytes", "inner IPv4 bytes decapsulated and handed to the kernel")    \
-	X(DECAP_PASS_LOCAL, "decap_pass_local", "inner destination is this router")                          \
-	X(DECAP_PASS_TTL, "decap_pass_ttl", "inner TTL <= 1: kernel sends ICMP time exceeded")               \
-	X(DECAP_PASS_OPTIONS, "decap_pass_options", "inner IPv4 header with options")                        \
-	X(DECAP_PASS_TOO_BIG, "decap_pass_too_big", "inner packet larger than the LAN MTU")                  \
-	X(DECAP_PASS_NO_NEIGH, "decap_pass_no_neigh", "IPv4 next hop not resolved yet")                      \
-	X(DECAP_PASS_FIB, "decap_pass_fib", "no usable IPv4 route for the inner destination")                \
-	X(DECAP_PASS_NO_PORT, "decap_pass_no_port", "egress interface is not attached to tun46")             \
-	X(DECAP_DROP_UNKNOWN_PEER, "decap_drop_unknown_peer", "outer source is not a configured peer")       \
-	X(DECAP_DROP_WRONG_LOCAL, "decap_drop_wrong_local", "outer destination is not the peer's local")     \
-	X(DECAP_DROP_INNER_SOURCE, "decap_drop_inner_source", "inner source outside the peer's prefixes")    \
-	X(DECAP_DROP_TRUNC_OUTER, "decap_drop_trunc_outer", "outer IPv6 header or payload truncated")        \
-	X(DECAP_DROP_TRUNC_INNER, "decap_drop_trunc_inner", "inner IPv4 header truncated")                   \
-	X(DECAP_DROP_BAD_IHL, "decap_drop_bad_ihl", "inner IPv4 IHL < 5")                                    \
-	X(DECAP_DROP_BAD_LENGTH, "decap_drop_bad_length", "inner total length inconsistent with the frame")  \
-	X(DECAP_DROP_NOT_IPV4, "decap_drop_not_ipv4", "inner header is not IPv4")                            \
-	X(DECAP_DROP_BAD_EXTHDR, "decap_drop_bad_exthdr", "malformed or unsupported destination options")    \
-	X(DECAP_DROP_ECN, "decap_drop_ecn", "outer CE on a Not-ECT inner packet (RFC 6040)")                 \
+#define TUN46_COUNTERS(X)                                                                                           \
+	/* encapsulation (LAN side XDP/TC, tunnel device egress) */                                                 \
+	X(ENCAP_PACKETS, "encap_packets", "IPv4 packets encapsulated by the fast path")                             \
+	X(ENCAP_BYTES, "encap_bytes", "inner IPv4 bytes encapsulated by the fast path")                             \
+	X(SLOW_ENCAP_PACKETS, "slow_encap_packets", "packets encapsulated on the tunnel device (slow path)")        \
+	X(SLOW_ENCAP_BYTES, "slow_encap_bytes", "inner IPv4 bytes encapsulated on the tunnel device")               \
+	X(ENCAP_PASS_TTL, "encap_pass_ttl", "TTL <= 1: kernel sends ICMP time exceeded")                            \
+	X(ENCAP_PASS_OPTIONS, "encap_pass_options", "IPv4 header with options: kernel forwards")                    \
+	X(ENCAP_PASS_TOO_BIG, "encap_pass_too_big", "larger than the tunnel MTU: kernel fragments or ICMPs")        \
+	X(ENCAP_PASS_NO_NEIGH, "encap_pass_no_neigh", "IPv6 next hop not resolved yet: kernel resolves it")         \
+	X(ENCAP_PASS_FIB, "encap_pass_fib", "no usable IPv6 route to the peer (fib lookup failed)")                 \
+	X(ENCAP_PASS_NO_PORT, "encap_pass_no_port", "egress interface is not attached to tun46")                    \
+	X(ENCAP_PASS_NO_PEER, "encap_pass_no_peer", "route points to a peer that is not configured")                \
+	X(ENCAP_PASS_GSO, "encap_pass_gso", "GSO packet larger than the tunnel MTU (TC): kernel segments")          \
+	X(ENCAP_DROP_NO_ROUTE, "encap_drop_no_route", "tunnel device got a packet no tun46 route covers")           \
+	X(ENCAP_DROP_NO_PEER, "encap_drop_no_peer", "tunnel device: route points to a missing peer")                \
+	X(ENCAP_DROP_NOT_IPV4, "encap_drop_not_ipv4", "tunnel device got a non-IPv4 packet")                        \
+	X(ENCAP_DROP_MALFORMED, "encap_drop_malformed", "tunnel device got a malformed IPv4 header")                \
+	X(ENCAP_DROP_NO_ROUTE6, "encap_drop_no_route6", "tunnel device: no IPv6 route to the peer")                 \
+	X(ENCAP_DROP_ADJUST, "encap_drop_adjust", "could not make room for the outer header")                       \
+	/* decapsulation (WAN side XDP/TC) */                                                                       \
+	X(DECAP_PACKETS, "decap_packets", "packets decapsulated and forwarded by the fast path")                    \
+	X(DECAP_BYTES, "decap_bytes", "inner IPv4 bytes decapsulated by the fast path")                             \
+	X(SLOW_DECAP_PACKETS, "slow_decap_packets", "packets decapsulated and handed to the kernel")                \
+	X(SLOW_DECAP_BYTES, "slow_decap_bytes", "inner IPv4 bytes decapsulated and handed to the kernel")           \
+	X(DECAP_PASS_LOCAL, "decap_pass_local", "inner destination is this router (or unroutable): kernel decides") \
+	X(DECAP_PASS_TTL, "decap_pass_ttl", "inner TTL <= 1: kernel sends ICMP time exceeded")                      \
+	X(DECAP_PASS_OPTIONS, "decap_pass_options", "inner IPv4 header with options")                               \
+	X(DECAP_PASS_TOO_BIG, "decap_pass_too_big", "inner packet larger than the LAN MTU")                         \
+	X(DECAP_PASS_NO_NEIGH, "decap_pass_no_neigh", "IPv4 next hop not resolved yet")                             \
+	X(DECAP_PASS_FIB, "decap_pass_fib", "no usable IPv4 route for the inner destination")                       \
+	X(DECAP_PASS_NO_PORT, "decap_pass_no_port", "egress interface is not attached to tun46")                    \
+	X(DECAP_DROP_UNKNOWN_PEER, "decap_drop_unknown_peer", "outer source is not a configured peer")              \
+	X(DECAP_DROP_WRONG_LOCAL, "decap_drop_wrong_local", "outer destination is not the peer's local")            \
+	X(DECAP_DROP_INNER_SOURCE, "decap_drop_inner_source", "inner source outside the peer's prefixes")           \
+	X(DECAP_DROP_TRUNC_OUTER, "decap_drop_trunc_outer", "outer IPv6 header or payload truncated")               \
+	X(DECAP_DROP_TRUNC_INNER, "decap_drop_trunc_inner", "inner IPv4 header truncated")                          \
+	X(DECAP_DROP_BAD_IHL, "decap_drop_bad_ihl", "inner IPv4 IHL < 5")                                           \
+	X(DECAP_DROP_BAD_LENGTH, "decap_drop_bad_length", "inner total length inconsistent with the frame")         \
+	X(DECAP_DROP_NOT_IPV4, "decap_drop_not_ipv4", "inner header is not IPv4")                                   \
+	X(DECAP_DROP_BAD_EXTHDR, "decap_drop_bad_exthdr", "malformed or unsupported destination options")           \
+	X(DECAP_DROP_ECN, "decap_drop_ecn", "outer CE on a Not-ECT inner packet (RFC 6040)")                        \
 	X(DECAP_DROP_ADJUST, "decap_drop_adjust", "could not remove the outer header")
 
 enum tun46_counter {

@@ -54,7 +54,8 @@ union tun46_addr6 {
 	__u32 w[4]; /* network order words, as struct bpf_fib_lookup wants */
 };
 
-/* ---- peers: ARRAY map "tun46_peers", key = __u32 peer id (1..max-1) ---- */
+/* ---- peers: HASH map "tun46_peers" (no prealloc: updates replace the
+ * element atomically), key = __u32 peer id (1..max-1) ---- */
 
 /* struct tun46_peer.flags */
 #define TUN46_PEER_F_ACTIVE	      (1u << 0) /* entry in use; datapath ignores others */
