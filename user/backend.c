@@ -1,155 +1,183 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* backend.c — stub (being filled in): every function of backend.h. */
+/*
+ * backend.c — opening and closing the state of one network namespace, and
+ * loading the datapath (see backend.h).  Peers, routes, links and stats are
+ * in peers.c, routes.c, links.c and stats.c.
+ *
+ * Lifetime rule: the state (pins, tunnel device, kernel routes) is created
+ * by be_ensure_loaded and removed by be_close of a read-write open when
+ * nothing is left: no interface attached, no peer and no route.  Any of
+ * those keeps everything in place, so the datapath keeps running after the
+ * command exits.
+ */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "backend.h"
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "be_internal.h"
 
-struct be {
-	int dummy;
-};
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!getenv("TUN46_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static uint32_t env_max_peers(void)
+{
+	const char *s = getenv("TUN46_MAX_PEERS");
+	unsigned long v = s ? strtoul(s, NULL, 10) : 0;
+
+	return v >= 2 && v <= (1u << 20) ? (uint32_t)v : TUN46_DEFAULT_MAX_PEERS;
+}
 
 int be_open(struct be **bep, const struct be_opts *opts)
 {
-	(void)opts;
-	*bep = calloc(1, sizeof(**bep));
-	return *bep ? 0 : -ENOMEM;
+	struct be *be;
+	int err, i;
+
+	*bep = NULL;
+	be = calloc(1, sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	be->lock_fd = -1;
+	for (i = 0; i < BE_MAP__MAX; i++)
+		be->map_fd[i] = -1;
+	be->readonly = opts && opts->readonly;
+	be->max_peers = env_max_peers();
+	libbpf_set_print(libbpf_quiet);
+	maps_init_fail_hook(be);
+
+	if (opts && opts->netns) {
+		err = netns_enter(opts->netns);
+		if (err)
+			goto fail;
+	}
+	err = netns_cookie(&be->netns_cookie);
+	if (err)
+		goto fail;
+	err = pin_find_bpffs(be->bpffs, sizeof(be->bpffs), !be->readonly);
+	if (err == -ENOENT && be->readonly)
+		goto nostate;
+	if (err)
+		goto fail;
+	err = pin_dir_path(be);
+	if (err)
+		goto fail;
+	err = lock_take(be, !be->readonly);
+	if (err == -ENOENT && be->readonly)
+		goto nostate;
+	if (err)
+		goto fail;
+	err = maps_open_pinned(be);
+	if (!err) {
+		be->loaded = true;
+		be->max_peers = maps_max_entries(be->map_fd[BE_MAP_PEERS]);
+	} else if (err != -ENOENT) {
+		goto fail;
+	}
+nostate:
+	*bep = be;
+	return 0;
+fail:
+	lock_release(be);
+	free(be);
+	return err;
+}
+
+static bool map_empty(int fd, size_t key_size)
+{
+	char key[64];
+
+	return key_size > sizeof(key) || bpf_map_get_next_key(fd, NULL, key) != 0;
+}
+
+/* Nothing attached, no peer, no route: the state may go. */
+static bool nothing_left(struct be *be)
+{
+	if (!map_empty(be->map_fd[BE_MAP_LINKS], sizeof(uint32_t)) ||
+	    !map_empty(be->map_fd[BE_MAP_ROUTES], sizeof(struct tun46_route_key)))
+		return false;
+	return peers_count(be) == 0;
+}
+
+static void teardown(struct be *be)
+{
+	uint32_t idx = tundev_ifindex(be);
+
+	if (idx)
+		tundev_remove(idx); /* takes its routes, clsact and tc_tun with it */
+	maps_close(be);
+	pin_remove_all(be);
+	be->loaded = false;
 }
 
 void be_close(struct be *be)
 {
+	if (!be)
+		return;
+	if (!be->readonly && be->lock_fd >= 0) {
+		if (be->loaded) {
+			links_prune_stale(be);
+			if (nothing_left(be))
+				teardown(be);
+		} else {
+			rmdir(be->pin_dir); /* only if empty: nothing was loaded */
+		}
+	}
+	maps_close(be);
+	lock_release(be);
 	free(be);
 }
 
 bool be_loaded(const struct be *be)
 {
-	(void)be;
-	return false;
-}
-
-int be_ensure_loaded(struct be *be)
-{
-	(void)be;
-	fprintf(stderr, "tun46: backend not implemented yet\n");
-	return -ENOSYS;
+	return be && be->loaded;
 }
 
 const char *be_pin_dir(const struct be *be)
 {
-	(void)be;
-	return "";
+	return be->pin_dir;
 }
 
-int be_peer_max(const struct be *be)
+/* Ready for writes: loaded, and the tunnel device present. */
+int be_ensure_loaded(struct be *be)
 {
-	(void)be;
-	return TUN46_DEFAULT_MAX_PEERS;
+	uint32_t idx;
+	int err;
+
+	if (be->readonly || be->lock_fd < 0) {
+		be_err("internal error: the state was opened read-only; nothing can be changed");
+		return -EROFS;
+	}
+	if (!be->loaded) {
+		err = load_and_pin(be);
+		if (err)
+			return err;
+		err = maps_open_pinned(be);
+		if (err) {
+			if (err == -ENOENT)
+				be_err("the datapath pins in %s vanished after loading", be->pin_dir);
+			return err;
+		}
+		be->loaded = true;
+		be->max_peers = maps_max_entries(be->map_fd[BE_MAP_PEERS]);
+	}
+	if (tundev_ifindex(be))
+		return 0;
+	err = tundev_ensure(be, &idx, peers_tun_mtu(be));
+	if (err)
+		return err;
+	return routes_kernel_sync(be, 0); /* a new device: its routes again */
 }
 
-int be_peer_get(struct be *be, uint32_t id, struct tun46_peer *peer)
+/* Writes need the datapath; read-only opens get -ENOENT/empty instead. */
+int be_need_loaded(struct be *be)
 {
-	(void)be, (void)id, (void)peer;
-	return -ENOENT;
-}
-
-int be_peer_find(struct be *be, const char *name, uint32_t *id)
-{
-	(void)be, (void)name, (void)id;
-	return -ENOENT;
-}
-
-int be_peer_alloc_id(struct be *be, uint32_t *id)
-{
-	(void)be, (void)id;
-	return -ENOSYS;
-}
-
-int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
-{
-	(void)be, (void)id, (void)peer;
-	return -ENOSYS;
-}
-
-int be_peer_del(struct be *be, uint32_t id)
-{
-	(void)be, (void)id;
-	return -ENOSYS;
-}
-
-int be_peer_foreach(struct be *be, int (*cb)(uint32_t id, const struct tun46_peer *p, void *arg), void *arg)
-{
-	(void)be, (void)cb, (void)arg;
-	return 0;
-}
-
-int be_local_auto(struct be *be, const union tun46_addr6 *remote, union tun46_addr6 *local)
-{
-	(void)be, (void)remote, (void)local;
-	return -ENOSYS;
-}
-
-int be_route_get(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id)
-{
-	(void)be, (void)addr, (void)plen, (void)peer_id;
-	return -ENOENT;
-}
-
-int be_route_lookup(struct be *be, uint32_t addr, struct be_route *out)
-{
-	(void)be, (void)addr, (void)out;
-	return -ENOENT;
-}
-
-int be_route_update(struct be *be, const struct be_route *r, size_t n)
-{
-	(void)be, (void)r, (void)n;
-	return -ENOSYS;
-}
-
-int be_route_delete(struct be *be, const struct be_route *r, size_t n)
-{
-	(void)be, (void)r, (void)n;
-	return -ENOSYS;
-}
-
-int be_route_list(struct be *be, struct be_route **out, size_t *n)
-{
-	(void)be;
-	*out = NULL;
-	*n = 0;
-	return 0;
-}
-
-int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum tun46_mode mode)
-{
-	(void)be, (void)ifname, (void)role, (void)mode;
-	return -ENOSYS;
-}
-
-int be_link_detach(struct be *be, const char *ifname)
-{
-	(void)be, (void)ifname;
-	return -ENOSYS;
-}
-
-int be_link_list(struct be *be, struct be_link **out, size_t *n)
-{
-	(void)be;
-	*out = NULL;
-	*n = 0;
-	return 0;
-}
-
-int be_stats_read(struct be *be, struct be_stats_entry **out, size_t *n)
-{
-	(void)be;
-	*out = NULL;
-	*n = 0;
-	return 0;
-}
-
-int be_stats_reset(struct be *be)
-{
-	(void)be;
-	return -ENOSYS;
+	return be->loaded ? 0 : be_ensure_loaded(be);
 }

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * be_internal.h — private to the backend (user/backend.c and its helpers:
+ * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c).
+ * The front end uses backend.h only.
+ */
+#ifndef TUN46_BE_INTERNAL_H
+#define TUN46_BE_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tun46/tun46.h>
+#include "backend.h"
+
+/* rtnetlink protocol number of the kernel routes tun46 installs through the
+ * tunnel device ("proto 46" in `ip route`), so they are recognisable. */
+#define TUN46_RTPROT 46
+
+/* The maps, in the order of enum be_map_idx; the pin of each is
+ * <pin dir>/<name>. */
+enum be_map_idx {
+	BE_MAP_PEERS,
+	BE_MAP_ROUTES,
+	BE_MAP_DECAP,
+	BE_MAP_STATS,
+	BE_MAP_PORTS,
+	BE_MAP_LINKS,
+	BE_MAP_CONFIG,
+	BE_MAP__MAX,
+};
+extern const char *const be_map_names[BE_MAP__MAX];
+
+/* The programs; pin of each is <pin dir>/prog_<name>. */
+enum be_prog_idx {
+	BE_PROG_XDP_LAN,
+	BE_PROG_XDP_WAN,
+	BE_PROG_TC_LAN,
+	BE_PROG_TC_WAN,
+	BE_PROG_TC_TUN,
+	BE_PROG__MAX,
+};
+extern const char *const be_prog_names[BE_PROG__MAX];
+
+struct be {
+	bool readonly;
+	bool loaded;	 /* every map and program is pinned and the map fds are open */
+	char bpffs[256]; /* where the bpffs is reached: /sys/fs/bpf or /proc/1/root/sys/fs/bpf */
+	char pin_dir[PATH_MAX];
+	uint64_t netns_cookie;
+	int lock_fd;		 /* the pin directory, flock()ed; -1 when no state exists (readonly) */
+	int map_fd[BE_MAP__MAX]; /* -1 when not open */
+	uint32_t max_peers;
+	/* testing hook TUN46_FAIL_AFTER */
+	long fail_after; /* -1: off */
+	long writes;
+};
+
+/* netns.c */
+int netns_enter(const char *name);
+int netns_cookie(uint64_t *cookie);
+
+/* pin.c */
+int pin_find_bpffs(char *out, size_t len, bool mount_if_missing);
+int pin_dir_path(struct be *be);
+int pin_remove_all(struct be *be);
+bool pin_exists(const struct be *be, const char *name);
+int pin_path(const struct be *be, const char *name, char *out, size_t len);
+
+/* lock.c */
+int lock_take(struct be *be, bool create);
+void lock_release(struct be *be);
+
+/* maps.c: writes counted by the TUN46_FAIL_AFTER hook */
+void maps_init_fail_hook(struct be *be);
+int maps_open_pinned(struct be *be);
+void maps_close(struct be *be);
+int be_map_update(struct be *be, enum be_map_idx m, const void *key, const void *val, uint64_t flags);
+int be_map_delete(struct be *be, enum be_map_idx m, const void *key);
+/* batch update of n elements; falls back to one update per element when the
+ * map type has no batch ops.  Returns 0 or -errno; *done = elements written. */
+int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const void *vals, size_t n, size_t *done);
+int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_t n, size_t *done);
+uint32_t maps_max_entries(int fd);
+int prog_open_pinned(const struct be *be, enum be_prog_idx p);
+int prog_id_of_fd(int fd, uint32_t *id);
+
+/* load.c */
+int load_and_pin(struct be *be);
+
+/* tundev.c */
+int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu);
+int tundev_set_mtu(uint32_t ifindex, unsigned int mtu);
+int tundev_remove(uint32_t ifindex);
+uint32_t tundev_ifindex(struct be *be);
+
+/* attach.c */
+int attach_tc(uint32_t ifindex, bool egress, int prog_fd, bool *clsact_created);
+int detach_tc(uint32_t ifindex, bool egress, uint32_t expect_prog_id);
+int destroy_clsact(uint32_t ifindex);
+int attach_xdp(uint32_t ifindex, int prog_fd, bool generic);
+int detach_xdp(uint32_t ifindex, int prog_fd, bool generic);
+
+/* nl.c: rtnetlink */
+struct nl_route {
+	uint32_t addr; /* network order */
+	uint8_t plen;
+	uint16_t mtu; /* 0: no mtu metric */
+};
+/* add (replace) or delete n routes through ifindex with proto TUN46_RTPROT.
+ * On error *failed_at is the index of the first failed route; every route
+ * before it was applied, none after it. */
+int nl_routes(bool add, uint32_t ifindex, const struct nl_route *r, size_t n, size_t *failed_at);
+int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out); /* -ENOENT if none */
+int nl_link_del(uint32_t ifindex);
+
+/* backend.c */
+int be_need_loaded(struct be *be);
+
+/* peers.c */
+uint32_t peers_count(struct be *be);
+unsigned int peers_tun_mtu(struct be *be); /* 1452 while a peer uses encaplimit, else 1460 */
+uint16_t peer_route_mtu(const struct tun46_peer *p);
+
+/* routes.c */
+int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */
+
+/* links.c */
+void links_prune_stale(struct be *be);
+
+/* errors */
+void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */
+
+#endif /* TUN46_BE_INTERNAL_H */

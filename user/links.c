@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * links.c — `link attach/detach`: which programs go where, per role and
+ * mode, recorded in tun46_links so detach undoes exactly what attach did.
+ *
+ *   mode xdp          xdp_lan / xdp_wan native XDP; WAN also tc_wan on TC ingress
+ *   mode xdp-generic  the same in generic (skb) XDP
+ *   mode tc           tc_lan / tc_wan on TC ingress (clsact)
+ * Every attached interface is in tun46_ports (the redirect targets).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "be_internal.h"
+
+static const char *role_name(uint32_t r)
+{
+	return r == TUN46_ROLE_LAN ? "lan" : r == TUN46_ROLE_WAN ? "wan" : "?";
+}
+
+static const char *mode_name(uint32_t m)
+{
+	return m == TUN46_MODE_XDP	     ? "xdp"
+	       : m == TUN46_MODE_XDP_GENERIC ? "xdp-generic"
+	       : m == TUN46_MODE_TC	     ? "tc"
+					     : "?";
+}
+
+static void warn_sysctl_off(const char *path, const char *name)
+{
+	char c = '1';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (read(fd, &c, 1) == 1 && c == '0')
+		be_err(
+		    "warning: %s is 0 in this network namespace: tun46 cannot forward until you run `sysctl -w %s=1`",
+		    name, name);
+	close(fd);
+}
+
+/* Undo what `flags` says was done on ifindex (reverse order). */
+static void undo_attach(struct be *be, uint32_t ifindex, const struct tun46_link *l, const char *ifname)
+{
+	bool generic = l->mode == TUN46_MODE_XDP_GENERIC;
+	enum be_prog_idx tcp = l->role == TUN46_ROLE_LAN ? BE_PROG_TC_LAN : BE_PROG_TC_WAN;
+	enum be_prog_idx xp = l->role == TUN46_ROLE_LAN ? BE_PROG_XDP_LAN : BE_PROG_XDP_WAN;
+	uint32_t id = 0;
+	int fd, err;
+
+	if (l->flags & TUN46_LINK_F_TC_INGRESS) {
+		fd = prog_open_pinned(be, tcp);
+		if (fd >= 0) {
+			prog_id_of_fd(fd, &id);
+			close(fd);
+		}
+		err = detach_tc(ifindex, false, id);
+		if (err && err != -ENOENT)
+			be_err("warning: cannot remove %s from %s: %s", be_prog_names[tcp], ifname, strerror(-err));
+	}
+	if (l->flags & TUN46_LINK_F_CLSACT_OURS)
+		destroy_clsact(ifindex);
+	if (l->flags & TUN46_LINK_F_XDP) {
+		fd = prog_open_pinned(be, xp);
+		if (fd >= 0) {
+			err = detach_xdp(ifindex, fd, generic);
+			if (err == -EEXIST || err == -EBUSY)
+				be_err("warning: the XDP program on %s is not tun46's; left in place", ifname);
+			else if (err && err != -ENODEV)
+				be_err("warning: cannot remove the XDP program from %s: %s", ifname, strerror(-err));
+			close(fd);
+		}
+	}
+}
+
+static int xdp_error(int err, const char *ifname, uint32_t mode)
+{
+	if (err == -EPERM || err == -EACCES)
+		be_err("permission denied: run as root (attaching XDP to %s)", ifname);
+	else if (err == -EOPNOTSUPP && mode == TUN46_MODE_XDP)
+		be_err("cannot attach to %s in mode xdp: its driver has no native XDP; use mode xdp-generic (for "
+		       "testing) or mode tc",
+		       ifname);
+	else if (err == -EBUSY || err == -EEXIST)
+		be_err("cannot attach to %s: another XDP program is attached; remove it (`ip link set dev %s xdp off`) "
+		       "or use mode tc",
+		       ifname, ifname);
+	else
+		be_err("cannot attach XDP to %s in mode %s: %s", ifname, mode_name(mode), strerror(-err));
+	return err;
+}
+
+int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum tun46_mode mode)
+{
+	struct tun46_link l = {.role = role, .mode = mode};
+	enum be_prog_idx tcp = role == TUN46_ROLE_LAN ? BE_PROG_TC_LAN : BE_PROG_TC_WAN;
+	enum be_prog_idx xp = role == TUN46_ROLE_LAN ? BE_PROG_XDP_LAN : BE_PROG_XDP_WAN;
+	uint32_t ifindex, tun;
+	bool created;
+	int err, fd;
+
+	if (role != TUN46_ROLE_LAN && role != TUN46_ROLE_WAN) {
+		be_err("cannot attach to %s: role must be lan or wan", ifname);
+		return -EINVAL;
+	}
+	if (mode != TUN46_MODE_XDP && mode != TUN46_MODE_XDP_GENERIC && mode != TUN46_MODE_TC) {
+		be_err("cannot attach to %s: mode must be xdp, xdp-generic or tc", ifname);
+		return -EINVAL;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		be_err("cannot attach to %s: no such interface; see `ip link`", ifname);
+		return -ENODEV;
+	}
+	if (!strcmp(ifname, TUN46_TUNDEV_NAME)) {
+		be_err("cannot attach to %s: it is tun46's own tunnel device; attach the LAN and WAN interfaces",
+		       ifname);
+		return -EINVAL;
+	}
+	if (be->loaded && bpf_map_lookup_elem(be->map_fd[BE_MAP_LINKS], &ifindex, &l) == 0) {
+		be_err("cannot attach to %s: already attached (role %s, mode %s); detach it first", ifname,
+		       role_name(l.role), mode_name(l.mode));
+		return -EEXIST;
+	}
+	l = (struct tun46_link){.role = role, .mode = mode};
+	err = be_need_loaded(be);
+	if (err)
+		return err;
+	tun = tundev_ifindex(be);
+	if (tun == ifindex) {
+		be_err("cannot attach to %s: it is tun46's own tunnel device", ifname);
+		return -EINVAL;
+	}
+	warn_sysctl_off("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
+	if (role == TUN46_ROLE_WAN)
+		warn_sysctl_off("/proc/sys/net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding");
+
+	/* 1. a redirect target before any program can redirect to it */
+	err = be_map_update(be, BE_MAP_PORTS, &ifindex, &ifindex, BPF_ANY);
+	if (err) {
+		be_err("cannot attach to %s: cannot add it to tun46_ports: %s", ifname, strerror(-err));
+		return err;
+	}
+	/* 2. programs */
+	if (mode != TUN46_MODE_TC) {
+		fd = prog_open_pinned(be, xp);
+		if (fd < 0) {
+			err = fd;
+			goto undo;
+		}
+		err = attach_xdp(ifindex, fd, mode == TUN46_MODE_XDP_GENERIC);
+		close(fd);
+		if (err) {
+			xdp_error(err, ifname, mode);
+			goto undo;
+		}
+		l.flags |= TUN46_LINK_F_XDP;
+	}
+	if (mode == TUN46_MODE_TC || role == TUN46_ROLE_WAN) {
+		fd = prog_open_pinned(be, tcp);
+		if (fd < 0) {
+			err = fd;
+			goto undo;
+		}
+		err = attach_tc(ifindex, false, fd, &created);
+		close(fd);
+		if (err) {
+			if (err == -EPERM || err == -EACCES)
+				be_err("permission denied: run as root (attaching TC to %s)", ifname);
+			else if (err == -EEXIST)
+				be_err("cannot attach to %s: a TC filter with tun46's handle and priority (0x%x) is "
+				       "already on its ingress; remove it with `tc filter del dev %s ingress`",
+				       ifname, TUN46_TC_PRIO, ifname);
+			else
+				be_err("cannot attach %s to the TC ingress of %s: %s", be_prog_names[tcp], ifname,
+				       strerror(-err));
+			goto undo;
+		}
+		l.flags |= TUN46_LINK_F_TC_INGRESS | (created ? TUN46_LINK_F_CLSACT_OURS : 0);
+	}
+	/* 3. the record detach works from */
+	err = be_map_update(be, BE_MAP_LINKS, &ifindex, &l, BPF_NOEXIST);
+	if (err) {
+		be_err("cannot attach to %s: cannot record it in tun46_links: %s", ifname, strerror(-err));
+		goto undo;
+	}
+	return 0;
+undo:
+	undo_attach(be, ifindex, &l, ifname);
+	bpf_map_delete_elem(be->map_fd[BE_MAP_PORTS], &ifindex);
+	return err;
+}
+
+int be_link_detach(struct be *be, const char *ifname)
+{
+	struct tun46_link l;
+	uint32_t ifindex;
+	int err;
+
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		be_err("cannot detach from %s: no such interface; see `ip link`", ifname);
+		return -ENODEV;
+	}
+	if (!be->loaded || bpf_map_lookup_elem(be->map_fd[BE_MAP_LINKS], &ifindex, &l)) {
+		be_err("cannot detach from %s: it is not attached; see `tun46 link show`", ifname);
+		return -ENOENT;
+	}
+	err = be_map_delete(be, BE_MAP_LINKS, &ifindex);
+	if (err) {
+		be_err("cannot detach from %s: %s", ifname, strerror(-err));
+		return err;
+	}
+	undo_attach(be, ifindex, &l, ifname);
+	/* last: XDP on other ports could redirect here until the program is gone */
+	bpf_map_delete_elem(be->map_fd[BE_MAP_PORTS], &ifindex);
+	return 0;
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	const struct be_link *x = a, *y = b;
+
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+int be_link_list(struct be *be, struct be_link **out, size_t *n)
+{
+	struct be_link *v = NULL, *nv;
+	uint32_t key, next;
+	void *prev = NULL;
+	size_t cnt = 0;
+	int fd = be->map_fd[BE_MAP_LINKS];
+
+	*out = NULL;
+	*n = 0;
+	if (!be->loaded)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		memset(&v[cnt], 0, sizeof(v[cnt]));
+		if (bpf_map_lookup_elem(fd, &key, &v[cnt].link))
+			continue;
+		v[cnt].ifindex = key;
+		if (!if_indextoname(key, v[cnt].ifname))
+			snprintf(v[cnt].ifname, sizeof(v[cnt].ifname), "if%u", key);
+		cnt++;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), link_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Forget interfaces that were deleted (their programs went with them). */
+void links_prune_stale(struct be *be)
+{
+	struct be_link *v;
+	char name[IF_NAMESIZE];
+	size_t n, i;
+
+	if (be_link_list(be, &v, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (if_indextoname(v[i].ifindex, name))
+			continue;
+		bpf_map_delete_elem(be->map_fd[BE_MAP_LINKS], &v[i].ifindex);
+		bpf_map_delete_elem(be->map_fd[BE_MAP_PORTS], &v[i].ifindex);
+	}
+	free(v);
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * load.c — load the BPF datapath (skeleton build/tun46.skel.h) once per
+ * network namespace and pin its maps and programs in the pin directory.
+ *
+ * Map sizes come from TUN46_MAX_PEERS / TUN46_MAX_ROUTES / TUN46_MAX_STATS
+ * when a map is first created; a map already pinned (a partial earlier
+ * load) is reused with its size.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "be_internal.h"
+
+#if __has_include("tun46.skel.h")
+#include "tun46.skel.h"
+#define HAVE_SKEL 1
+#endif
+
+/* Parse env NAME as a map size in [lo, hi]; def when unset. */
+static int env_size(const char *name, uint32_t def, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	const char *s = getenv(name);
+	unsigned long v;
+	char *end;
+
+	*out = def;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || s[0] == '-' || v < lo || v > hi) {
+		be_err("bad %s=%s: give a number from %u to %u, or unset it for the default %u", name, s, lo, hi, def);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Map sizes from the environment (validated even when not used). */
+static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats)
+{
+	int err;
+
+	err = env_size("TUN46_MAX_PEERS", TUN46_DEFAULT_MAX_PEERS, 2, 1u << 20, peers);
+	if (!err)
+		err = env_size("TUN46_MAX_ROUTES", TUN46_DEFAULT_MAX_ROUTES, 1, 1u << 24, routes);
+	if (!err)
+		err = env_size("TUN46_MAX_STATS", TUN46_DEFAULT_MAX_STATS, 1, 1u << 20, stats);
+	return err;
+}
+
+#ifdef HAVE_SKEL
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !getenv("TUN46_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int pin_prog(struct be *be, struct bpf_program *prog, const char *name)
+{
+	char path[PATH_MAX], pname[64];
+
+	snprintf(pname, sizeof(pname), "prog_%s", name);
+	if (pin_path(be, pname, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	unlink(path); /* a stale pin from a partial load */
+	return bpf_program__pin(prog, path);
+}
+
+int load_and_pin(struct be *be)
+{
+	uint32_t peers, routes, stats;
+	struct bpf_map *maps[BE_MAP__MAX];
+	struct bpf_program *progs[BE_PROG__MAX];
+	libbpf_print_fn_t old_print;
+	struct tun46 *skel;
+	char path[PATH_MAX];
+	int i, err;
+
+	err = map_sizes_from_env(&peers, &routes, &stats);
+	if (err)
+		return err;
+	old_print = libbpf_set_print(quiet_print);
+	skel = tun46__open();
+	if (!skel) {
+		err = -errno;
+		be_err("cannot open the BPF datapath object: %s", strerror(-err));
+		goto out;
+	}
+	maps[BE_MAP_PEERS] = skel->maps.tun46_peers;
+	maps[BE_MAP_ROUTES] = skel->maps.tun46_routes;
+	maps[BE_MAP_DECAP] = skel->maps.tun46_decap;
+	maps[BE_MAP_STATS] = skel->maps.tun46_stats;
+	maps[BE_MAP_PORTS] = skel->maps.tun46_ports;
+	maps[BE_MAP_LINKS] = skel->maps.tun46_links;
+	maps[BE_MAP_CONFIG] = skel->maps.tun46_config;
+	progs[BE_PROG_XDP_LAN] = skel->progs.xdp_lan;
+	progs[BE_PROG_XDP_WAN] = skel->progs.xdp_wan;
+	progs[BE_PROG_TC_LAN] = skel->progs.tc_lan;
+	progs[BE_PROG_TC_WAN] = skel->progs.tc_wan;
+	progs[BE_PROG_TC_TUN] = skel->progs.tc_tun;
+
+	for (i = 0; i < BE_MAP__MAX; i++) {
+		uint32_t max = 0;
+		int fd;
+
+		pin_path(be, be_map_names[i], path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd >= 0) { /* reuse: keep its size so libbpf accepts it */
+			max = maps_max_entries(fd);
+			close(fd);
+		} else if (i == BE_MAP_PEERS || i == BE_MAP_DECAP) {
+			max = peers;
+		} else if (i == BE_MAP_ROUTES) {
+			max = routes;
+		} else if (i == BE_MAP_STATS) {
+			max = stats;
+		}
+		if (max)
+			bpf_map__set_max_entries(maps[i], max);
+		err = bpf_map__set_pin_path(maps[i], path);
+		if (err) {
+			be_err("cannot set the pin path %s: %s", path, strerror(-err));
+			goto out;
+		}
+	}
+	err = tun46__load(skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			be_err("permission denied: run as root (loading the BPF datapath)");
+		else
+			be_err("cannot load the BPF datapath: %s; rerun with TUN46_DEBUG=1 for the verifier log",
+			       strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < BE_PROG__MAX; i++) {
+		err = pin_prog(be, progs[i], be_prog_names[i]);
+		if (err) {
+			be_err_perm(err, "pinning the BPF programs");
+			goto out;
+		}
+	}
+out:
+	tun46__destroy(skel); /* the pins keep maps and programs alive */
+	libbpf_set_print(old_print);
+	return err;
+}
+#else
+int load_and_pin(struct be *be)
+{
+	uint32_t peers, routes, stats;
+
+	(void)be;
+	if (map_sizes_from_env(&peers, &routes, &stats))
+		return -EINVAL;
+	be_err("this tun46 was built without the BPF datapath (build/tun46.skel.h); run `make`");
+	return -ENOSYS;
+}
+#endif

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * peers.c — tun46_peers (ARRAY, id -> peer) and tun46_decap (remote -> id),
+ * "local auto", and the tunnel MTU that follows the peers' encap limit.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "be_internal.h"
+
+int be_peer_max(const struct be *be)
+{
+	return (int)be->max_peers;
+}
+
+static int peer_read(struct be *be, uint32_t id, struct tun46_peer *p)
+{
+	if (!be->loaded || id == 0 || id >= be->max_peers)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_PEERS], &id, p))
+		return -errno;
+	return (p->flags & TUN46_PEER_F_ACTIVE) ? 0 : -ENOENT;
+}
+
+int be_peer_get(struct be *be, uint32_t id, struct tun46_peer *peer)
+{
+	return peer_read(be, id, peer);
+}
+
+int be_peer_foreach(struct be *be, int (*cb)(uint32_t id, const struct tun46_peer *p, void *arg), void *arg)
+{
+	struct tun46_peer p;
+	uint32_t id;
+	int ret;
+
+	if (!be->loaded)
+		return 0;
+	for (id = 1; id < be->max_peers; id++) {
+		if (peer_read(be, id, &p))
+			continue;
+		ret = cb(id, &p, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct find_arg {
+	const char *name;
+	uint32_t id;
+};
+
+static int find_cb(uint32_t id, const struct tun46_peer *p, void *arg)
+{
+	struct find_arg *f = arg;
+
+	if (strncmp(p->name, f->name, TUN46_NAME_LEN))
+		return 0;
+	f->id = id;
+	return 1;
+}
+
+int be_peer_find(struct be *be, const char *name, uint32_t *id)
+{
+	struct find_arg f = {.name = name};
+
+	if (be_peer_foreach(be, find_cb, &f) == 1) {
+		*id = f.id;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int be_peer_alloc_id(struct be *be, uint32_t *id)
+{
+	struct tun46_peer p;
+	uint32_t i;
+
+	if (!be->loaded) { /* nothing exists yet: the first id */
+		*id = 1;
+		return 0;
+	}
+	for (i = 1; i < be->max_peers; i++) {
+		if (peer_read(be, i, &p) == -ENOENT) {
+			*id = i;
+			return 0;
+		}
+	}
+	be_err("no free peer slot: all %u are used; delete a peer, or recreate the state with a larger "
+	       "TUN46_MAX_PEERS",
+	       be->max_peers - 1);
+	return -ENOSPC;
+}
+
+static int count_cb(uint32_t id, const struct tun46_peer *p, void *arg)
+{
+	(void)id, (void)p;
+	++*(uint32_t *)arg;
+	return 0;
+}
+
+uint32_t peers_count(struct be *be)
+{
+	uint32_t n = 0;
+
+	be_peer_foreach(be, count_cb, &n);
+	return n;
+}
+
+static int encaplimit_cb(uint32_t id, const struct tun46_peer *p, void *arg)
+{
+	(void)id, (void)arg;
+	return (p->flags & TUN46_PEER_F_ENCAPLIMIT) ? 1 : 0;
+}
+
+unsigned int peers_tun_mtu(struct be *be)
+{
+	return be_peer_foreach(be, encaplimit_cb, NULL) == 1 ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
+}
+
+/* The MTU of the kernel routes toward a peer: its own mtu, or the tunnel
+ * default for its encapsulation. */
+uint16_t peer_route_mtu(const struct tun46_peer *p)
+{
+	if (p->mtu)
+		return p->mtu;
+	return (p->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
+}
+
+/* After peers changed: the tunnel device MTU follows the encap limit. */
+static void tun_mtu_update(struct be *be)
+{
+	uint32_t idx = tundev_ifindex(be);
+	int err;
+
+	if (!idx)
+		return;
+	err = tundev_set_mtu(idx, peers_tun_mtu(be));
+	if (err)
+		be_err("warning: cannot set the MTU of the tunnel device: %s", strerror(-err));
+}
+
+static void addr6_str(const union tun46_addr6 *a, char *buf, size_t len)
+{
+	inet_ntop(AF_INET6, a->b, buf, len);
+}
+
+int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
+{
+	struct tun46_peer old, p = *peer;
+	bool had_old, remote_moved;
+	uint32_t owner;
+	char a[INET6_ADDRSTRLEN];
+	int err;
+
+	err = be_need_loaded(be);
+	if (err)
+		return err;
+	if (id == 0 || id >= be->max_peers) {
+		be_err("peer id %u out of range 1..%u", id, be->max_peers - 1);
+		return -EINVAL;
+	}
+	p.flags |= TUN46_PEER_F_ACTIVE;
+	p.name[TUN46_NAME_LEN - 1] = 0;
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], &p.remote, &owner) == 0 && owner != id) {
+		struct tun46_peer o;
+
+		addr6_str(&p.remote, a, sizeof(a));
+		if (peer_read(be, owner, &o) == 0) {
+			be_err("peer %s: remote %s is already the remote of peer %s; one remote address belongs "
+			       "to one peer",
+			       p.name, a, o.name);
+			return -EEXIST;
+		}
+	}
+	had_old = peer_read(be, id, &old) == 0;
+	remote_moved = had_old && memcmp(&old.remote, &p.remote, sizeof(p.remote));
+
+	/* 1. the peer, in one update: traffic sees the old or the new one */
+	err = be_map_update(be, BE_MAP_PEERS, &id, &p, BPF_ANY);
+	if (err) {
+		be_err("cannot write peer %s: %s", p.name, strerror(-err));
+		return err;
+	}
+	/* 2. the decap index: add the new remote, then drop the old one */
+	if (!had_old || remote_moved) {
+		err = be_map_update(be, BE_MAP_DECAP, &p.remote, &id, BPF_ANY);
+		if (err) {
+			be_err("cannot write the decap index of peer %s: %s", p.name, strerror(-err));
+			goto undo_peer;
+		}
+	}
+	if (remote_moved) {
+		if (bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &owner) == 0 && owner == id) {
+			err = be_map_delete(be, BE_MAP_DECAP, &old.remote);
+			if (err) {
+				be_err("cannot remove the old decap index entry of peer %s: %s", p.name,
+				       strerror(-err));
+				be_map_delete(be, BE_MAP_DECAP, &p.remote);
+				goto undo_peer;
+			}
+		}
+	}
+	/* 3. kernel routes follow a changed MTU; the tunnel MTU the encap limit */
+	if (had_old && peer_route_mtu(&old) != peer_route_mtu(&p)) {
+		err = routes_kernel_sync(be, id);
+		if (err)
+			be_err("warning: the kernel routes of peer %s keep their old MTU", p.name);
+	}
+	if (!had_old || (old.flags & TUN46_PEER_F_ENCAPLIMIT) != (p.flags & TUN46_PEER_F_ENCAPLIMIT))
+		tun_mtu_update(be);
+	return 0;
+
+undo_peer:
+	if (had_old)
+		be_map_update(be, BE_MAP_PEERS, &id, &old, BPF_ANY);
+	else {
+		memset(&old, 0, sizeof(old));
+		be_map_update(be, BE_MAP_PEERS, &id, &old, BPF_ANY);
+	}
+	return err;
+}
+
+int be_peer_del(struct be *be, uint32_t id)
+{
+	struct tun46_peer old, zero;
+	uint32_t owner;
+	bool had_decap;
+	int err;
+
+	if (peer_read(be, id, &old)) {
+		be_err("peer id %u does not exist", id);
+		return -ENOENT;
+	}
+	err = be_need_loaded(be);
+	if (err)
+		return err;
+	had_decap = bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &owner) == 0 && owner == id;
+	if (had_decap) {
+		err = be_map_delete(be, BE_MAP_DECAP, &old.remote);
+		if (err) {
+			be_err("cannot delete peer %s: %s", old.name, strerror(-err));
+			return err;
+		}
+	}
+	memset(&zero, 0, sizeof(zero));
+	err = be_map_update(be, BE_MAP_PEERS, &id, &zero, BPF_ANY);
+	if (err) {
+		be_err("cannot delete peer %s: %s", old.name, strerror(-err));
+		if (had_decap)
+			be_map_update(be, BE_MAP_DECAP, &old.remote, &id, BPF_ANY);
+		return err;
+	}
+	if (old.flags & TUN46_PEER_F_ENCAPLIMIT)
+		tun_mtu_update(be);
+	return 0;
+}
+
+/* First global IPv6 address of the first (lowest ifindex) attached WAN. */
+static int wan_ifindex(struct be *be, uint32_t *out)
+{
+	struct be_link *links;
+	size_t n, i;
+	int err;
+
+	*out = 0;
+	err = be_link_list(be, &links, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (links[i].link.role == TUN46_ROLE_WAN && (!*out || links[i].ifindex < *out))
+			*out = links[i].ifindex;
+	}
+	free(links);
+	return 0;
+}
+
+int be_local_auto(struct be *be, const union tun46_addr6 *remote, union tun46_addr6 *local)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+	socklen_t len = sizeof(sa);
+	char a[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+	uint32_t wan;
+	int fd, err;
+
+	err = wan_ifindex(be, &wan);
+	if (err)
+		return err;
+	if (wan) {
+		err = nl_ipv6_global_addr(wan, local);
+		if (!err)
+			return 0;
+		if_indextoname(wan, ifname);
+		if (err == -ENOENT)
+			be_err("local auto: the WAN interface %s has no usable global IPv6 address (tentative ones do "
+			       "not count: wait for DAD); give local ADDR6",
+			       ifname);
+		else
+			be_err("local auto: cannot read the addresses of %s: %s; give local ADDR6", ifname,
+			       strerror(-err));
+		return err ? err : -ENOENT;
+	}
+	/* no WAN attached: the source the kernel would use toward remote */
+	addr6_str(remote, a, sizeof(a));
+	memcpy(&sa.sin6_addr, remote->b, 16);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		be_err("local auto: cannot create an IPv6 socket: %s; give local ADDR6", strerror(-err));
+		return err;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		err = -errno;
+		close(fd);
+		be_err("local auto: no IPv6 route toward %s (%s); add one, attach the WAN interface first, or give "
+		       "local ADDR6",
+		       a, strerror(-err));
+		return err;
+	}
+	close(fd);
+	memcpy(local->b, &sa.sin6_addr, 16);
+	return 0;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * tundev.c — the slow-path tunnel device: a persistent TUN device
+ * (IFF_TUN | IFF_NO_PI, no reader, so it shows NO-CARRIER — TC egress still
+ * runs) named TUN46_TUNDEV_NAME, up, MTU 1460 (1452 while a peer sends the
+ * encap limit option), with tc_tun on its egress (clsact).
+ *
+ * Its own sysctls: rp_filter=0 and forwarding=1 (packets the fast path
+ * injects arrive on it and must be forwarded), disable_ipv6=1 (it carries
+ * IPv4 only).  Global forwarding (net.ipv4.ip_forward,
+ * net.ipv6.conf.all.forwarding) stays the administrator's choice, as with
+ * ip6tnl; be_link_attach warns when it is off.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <bpf/bpf.h>
+#include "be_internal.h"
+
+static void sysctl_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, val, strlen(val)) < 0) {
+		/* best effort: e.g. IPv6 disabled on this host */
+	}
+	close(fd);
+}
+
+static int if_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, req, ifr) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (!if_indextoname(ifindex, ifr.ifr_name))
+		return -errno;
+	ifr.ifr_mtu = (int)mtu;
+	return if_ioctl(SIOCSIFMTU, &ifr);
+}
+
+static int tundev_create(const char *name)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EPERM || err == -EACCES)
+			return be_err_perm(err, "opening /dev/net/tun");
+		be_err("cannot create the tunnel device: /dev/net/tun: %s; load the tun module (modprobe tun)",
+		       strerror(-err));
+		return err;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		if (err == -EPERM)
+			be_err_perm(err, "creating the tunnel device");
+		else
+			be_err("cannot create the tunnel device %s: %s; if a device of that name exists that tun46 did "
+			       "not make, delete or rename it",
+			       name, strerror(-err));
+	} else if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+		err = -errno;
+		be_err("cannot make the tunnel device %s persistent: %s", name, strerror(-err));
+	}
+	close(fd);
+	return err;
+}
+
+static int tundev_up(const char *name, unsigned int mtu)
+{
+	struct ifreq ifr;
+	int err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_mtu = (int)mtu;
+	err = if_ioctl(SIOCSIFMTU, &ifr);
+	if (!err)
+		err = if_ioctl(SIOCGIFFLAGS, &ifr);
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		err = if_ioctl(SIOCSIFFLAGS, &ifr);
+	}
+	return err;
+}
+
+/* The tunnel device's ifindex as recorded in tun46_config, if that device
+ * still exists under our name; 0 otherwise. */
+uint32_t tundev_ifindex(struct be *be)
+{
+	struct tun46_config cfg;
+	char name[IF_NAMESIZE];
+	uint32_t key = 0;
+
+	if (be->map_fd[BE_MAP_CONFIG] < 0 || bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg))
+		return 0;
+	if (!cfg.tun_ifindex || !if_indextoname(cfg.tun_ifindex, name) || strcmp(name, TUN46_TUNDEV_NAME))
+		return 0;
+	return cfg.tun_ifindex;
+}
+
+/* Create (or adopt) the tunnel device, configure it, attach tc_tun and
+ * record it in tun46_config.  *ifindex: the device. */
+int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
+{
+	const char *name = TUN46_TUNDEV_NAME;
+	struct tun46_config cfg = {0};
+	char path[128];
+	uint32_t key = 0, idx, prog_id;
+	bool created;
+	int err, prog_fd;
+
+	err = tundev_create(name);
+	if (err)
+		return err;
+	idx = if_nametoindex(name);
+	if (!idx) {
+		be_err("the tunnel device %s vanished while being set up", name);
+		return -ENODEV;
+	}
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", name);
+	sysctl_write(path, "0");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", name);
+	sysctl_write(path, "1");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	sysctl_write(path, "1");
+	err = tundev_up(name, mtu);
+	if (err) {
+		be_err("cannot bring the tunnel device %s up with MTU %u: %s", name, mtu, strerror(-err));
+		goto fail;
+	}
+	prog_fd = prog_open_pinned(be, BE_PROG_TC_TUN);
+	if (prog_fd < 0) {
+		err = prog_fd;
+		goto fail;
+	}
+	err = prog_id_of_fd(prog_fd, &prog_id);
+	if (!err && detach_tc(idx, true, 0) == 0) {
+		/* a filter left from an earlier datapath instance: replaced below */
+	}
+	if (!err)
+		err = attach_tc(idx, true, prog_fd, &created);
+	close(prog_fd);
+	if (err) {
+		be_err("cannot attach tc_tun to the egress of %s: %s", name, strerror(-err));
+		goto fail;
+	}
+	cfg.tun_ifindex = idx;
+	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_ANY)) {
+		err = -errno;
+		be_err("cannot write tun46_config: %s", strerror(-err));
+		goto fail;
+	}
+	*ifindex = idx;
+	return 0;
+fail:
+	nl_link_del(idx);
+	return err;
+}
+
+int tundev_remove(uint32_t ifindex)
+{
+	return nl_link_del(ifindex);
+}
