@@ -198,10 +198,35 @@ static __always_inline void skb_pull_headers(struct __sk_buff *skb, __u32 want)
 #define DECAP_PULL (sizeof(struct ethhdr) + TUN46_OUTER_MAX + sizeof(struct iphdr))
 
 /*
+ * The LAN hook forwards the packet itself: once the packet is sure to be
+ * sent, drop a VLAN tag the driver left in the skb, cut Ethernet padding and
+ * decrement the TTL.  Returns 0, or -1 if the packet became unreadable.
+ */
+static __always_inline int tc_lan_forward_fixup(struct __sk_buff *skb, const struct encap_plan *pl)
+{
+	void *data, *data_end;
+	struct iphdr *iph;
+
+	if (skb->vlan_present && bpf_skb_vlan_pop(skb))
+		return -1;
+	if (skb->len > sizeof(struct ethhdr) + pl->inner_len &&
+	    bpf_skb_change_tail(skb, sizeof(struct ethhdr) + pl->inner_len, 0))
+		return -1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	iph = data + sizeof(struct ethhdr);
+	if ((void *)(iph + 1) > data_end)
+		return -1;
+	ipv4_dec_ttl(iph);
+	return 0;
+}
+
+/*
  * Encapsulate an skb whose IPv4 header starts at 'l3off' (14 on an Ethernet
  * device, 0 on the tunnel device) and send it to the WAN: on fib success we
  * write the MACs and redirect; without a neighbour the kernel resolves it
- * (bpf_redirect_neigh).  Returns the TC verdict.
+ * (bpf_redirect_neigh).  Nothing is changed before the route is known, so a
+ * packet handed back to the kernel is untouched.  Returns the TC verdict.
  */
 static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, __u32 l3off, __u32 count_if,
 					 bool slow)
@@ -216,6 +241,8 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 		stats_inc(count_if, pl->peer_id, slow ? TUN46_C_ENCAP_DROP_NO_ROUTE6 : encap_fib_reason(rc));
 		return slow ? TC_ACT_SHOT : TC_ACT_OK;
 	}
+	if (!slow && tc_lan_forward_fixup(skb, pl))
+		goto drop;
 	if (bpf_skb_adjust_room(skb, pl->outer_len, BPF_ADJ_ROOM_MAC, flags))
 		goto drop;
 	if (l3off == 0 && bpf_skb_change_head(skb, sizeof(struct ethhdr), 0)) /* L3 device: push a MAC header */
@@ -278,15 +305,6 @@ int tc_lan(struct __sk_buff *skb)
 		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_GSO);
 		return TC_ACT_OK;
 	}
-	if (skb->len - sizeof(struct ethhdr) > pl.inner_len) /* Ethernet padding */
-		if (bpf_skb_change_tail(skb, sizeof(struct ethhdr) + pl.inner_len, 0))
-			return TC_ACT_OK;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	iph = data + sizeof(struct ethhdr);
-	if ((void *)(iph + 1) > data_end)
-		return TC_ACT_OK;
-	ipv4_dec_ttl(iph);
 	return tc_encap_send(skb, &pl, sizeof(struct ethhdr), skb->ifindex, false);
 }
 
@@ -353,8 +371,8 @@ int tc_wan(struct __sk_buff *skb)
 	if ((void *)(meta + 1) <= meta_end && meta->magic == TUN46_META_MAGIC && skb->protocol == bpf_htons(ETH_P_IP))
 		return tc_to_tunnel(skb);
 
-	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return TC_ACT_OK;
+	if (skb->protocol != bpf_htons(ETH_P_IPV6) || skb->vlan_present)
+		return TC_ACT_OK; /* as xdp_wan: VLAN-tagged frames are not ours */
 	skb_pull_headers(skb, DECAP_PULL);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
