@@ -99,12 +99,16 @@ topo_up() {
 	return 0
 }
 
-# hosts_offload on|off: segmentation/GRO offloads at both hosts.  TX checksum
-# offload stays off at the hosts in every path (needed for XDP redirect over
-# veth, ../shared/README.md §3), so all paths see the same host settings.
+# hosts_offload on|off [xdp]: segmentation/GRO offloads at both hosts.
+# "off": tx checksum, TSO, GSO, GRO off: MTU-sized frames, as a real wire.
+# "on": all on, except TX checksum (and so TSO) stays off where an XDP path
+# redirects host traffic (3rd argument "xdp"): veth would otherwise carry
+# CHECKSUM_PARTIAL packets that XDP forwards unfinished (../shared/README.md §3).
 hosts_offload() {
-	nsx "$H1" ethtool -K bh1 tx off gso "$1" gro "$1" tso "$1" >/dev/null 2>&1
-	nsx "$H2" ethtool -K bh2 tx off gso "$1" gro "$1" tso "$1" >/dev/null 2>&1
+	local tx=$1
+	[ "${2:-}" = xdp ] && tx=off
+	nsx "$H1" ethtool -K bh1 tx "$tx" gso "$1" gro "$1" tso "$tx" >/dev/null 2>&1
+	nsx "$H2" ethtool -K bh2 tx "$tx" gso "$1" gro "$1" tso "$tx" >/dev/null 2>&1
 	return 0
 }
 

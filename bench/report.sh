@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# bench/report.sh SAMPLES.jsonl NOTES.jsonl OUT.json OUT.png RUNS QUICK
+# Turns the raw samples of scripts/bench.sh into the JSON result (every raw
+# sample, summary, goals, machine), a Markdown table on stdout and a gnuplot
+# PNG.  Also usable alone on a result: bench/report.sh --from OUT.json [OUT.png]
+set -u
+if [ "${1:-}" = --from ]; then
+	src=$2 png=${3:-${2%.json}.png}
+	tmp=$(mktemp -d)
+	jq -c '.samples[]' "$src" >"$tmp/s"
+	jq -c '.notes[]' "$src" >"$tmp/n"
+	exec bash "$0" "$tmp/s" "$tmp/n" "$tmp/out.json" "$png" "$(jq .config.runs "$src")" "$(jq .config.quick "$src")"
+fi
+samples=$1 notes=$2 json=$3 png=$4 runs=$5 quick=$6
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+machine=$(jq -n --arg k "$(uname -r)" --arg cpu "$cpu" --argjson cores "$(nproc)" \
+	--arg mem "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)" \
+	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg rev "$(git rev-parse --short HEAD 2>/dev/null)" \
+	'{kernel:$k, cpu:$cpu, cores:$cores, memory:$mem, date:$date, git:$rev, links:"veth"}')
+
+jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
+	--argjson runs "$runs" --argjson quick "$quick" '
+  def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  ($s | group_by([.path, .metric]) | map({path: .[0].path, metric: .[0].metric,
+        n: length, median: (map(.value) | med), min: (map(.value) | min), max: (map(.value) | max)})) as $sum0
+  | ($sum0 | map(. as $e | $e + {ratio: ([$sum0[] | select(.path == "srv6" and .metric == $e.metric) | .median][0]
+        as $ref | if $ref and $ref != 0 and ($e.path | startswith("prog:") | not) then $e.median / $ref else null end)})) as $sum
+  | def get($p; $k): [$sum[] | select(.path == $p and .metric == $k) | .median][0];
+    def goal($name; $v; $op; $t): {goal: $name, value: $v, target: $t,
+        met: (if $v == null then null elif $op == ">=" then $v >= $t else $v <= $t end)};
+    def rat($a; $b; $k): (get($a; $k)) as $x | (get($b; $k)) as $y
+        | if $x and $y and $y != 0 then $x / $y else null end;
+  {machine: $m, config: {runs: $runs, quick: $quick}, samples: $s, notes: $n, summary: $sum,
+   goals: [
+     goal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; rat("tun46-xdp"; "srv6"; "fwd64_pps"); ">="; 3.5),
+     goal("64B forwarding, tun46 xdp / plain XDP forwarding"; rat("tun46-xdp"; "xdpfwd"; "fwd64_pps"); ">="; 0.85),
+     goal("TCP 1 stream offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp1_off_mbps"); ">="; 1.4),
+     goal("TCP 4 streams offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp4_off_mbps"); ">="; 1.4),
+     goal("TCP 1 stream offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp1_on_mbps"); ">="; 0.9),
+     goal("TCP 4 streams offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp4_on_mbps"); ">="; 0.9),
+     goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1),
+     goal("packets lost during config apply (max of runs)";
+          ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0)
+   ]}' >"$json" || { echo "report: cannot build $json" >&2; exit 1; }
+
+# ---- Markdown ----
+jq -r '
+  def r2: (. * 100 | round) / 100;
+  def num($u): if . == null then "–"
+     elif $u == "pps" then (if . >= 1e6 then "\(. / 1e6 | r2)M" else "\(. / 1e3 | floor)k" end)
+     elif $u == "mbps" then (if . >= 1000 then "\(. / 1000 | r2)G" else "\(. | floor)M" end)
+     elif $u == "s" then "\(. * 1000 | round / 1000)"
+     else "\(. * 10 | round / 10)" end;
+  def cell($p; $k; $u): ([.summary[] | select(.path == $p and .metric == $k)][0]) as $e
+     | if $e == null then "–"
+       else "\($e.median | num($u))" + (if $e.n > 1 then " (\($e.min | num($u))–\($e.max | num($u)))" else "" end)
+          + (if $e.ratio then " ×\($e.ratio | r2)" else "" end) end;
+  . as $r
+  | ([.summary[].path] | unique) as $paths
+  | ["kernel","srv6","ip6tnl","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $order
+  | ($order | map(select(. as $p | $paths | index($p)))) as $rows
+  | "## tun46 benchmark — \(.machine.date)",
+    "",
+    "Machine: \(.machine.cpu), \(.machine.cores) cores, \(.machine.memory), Linux \(.machine.kernel), veth links; git \(.machine.git); \(.config.runs) run(s) per figure\(if .config.quick == 1 then " (QUICK)" else "" end).",
+    "Cells: median (min–max over runs) ×ratio to the kernel tunnel path (srv6) of the same run. pps delivered at h2; TCP Mbit/s (G = Gbit/s).",
+    "",
+    "| path | 64B fwd pps | 512B fwd pps | TCP ×1 offl. on | TCP ×4 offl. on | TCP ×1 offl. off | TCP ×4 offl. off | ping p50 µs | ping p99 µs |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ($rows[] as $p | "| \($p) | \($r | cell($p; "fwd64_pps"; "pps")) | \($r | cell($p; "fwd512_pps"; "pps")) | \($r | cell($p; "tcp1_on_mbps"; "mbps")) | \($r | cell($p; "tcp4_on_mbps"; "mbps")) | \($r | cell($p; "tcp1_off_mbps"; "mbps")) | \($r | cell($p; "tcp4_off_mbps"; "mbps")) | \($r | cell($p; "ping_p50_us"; "us")) | \($r | cell($p; "ping_p99_us"; "us")) |"),
+    "",
+    (if ([.summary[] | select(.path | startswith("prog:"))] | length) > 0 then
+      "Per-packet program cost, BPF_PROG_RUN live frames (bench/progcost; ns; prog = bpf_stats run time of the program behind a byte-restoring wrapper, frame = whole live-frame run incl. redirect and the sink):",
+      "",
+      "| program | prog 64B | frame 64B | prog 512B | frame 512B |",
+      "|---|---|---|---|---|",
+      (["empty","xdp_fwd","xdp_lan","xdp_wan"][] as $k | "prog:\($k)" as $p
+        | "| \($k) | \($r | cell($p; "prog64_ns"; "ns")) | \($r | cell($p; "frame64_ns"; "ns")) | \($r | cell($p; "prog512_ns"; "ns")) | \($r | cell($p; "frame512_ns"; "ns")) |"),
+      "" else empty end),
+    (if ([.summary[] | select(.metric | startswith("apply_"))] | length) > 0 then
+      "Control plane (tun46 config apply on r1):",
+      "",
+      "| figure | value |",
+      "|---|---|",
+      (.summary[] | select(.metric | startswith("apply_")) | "| \(.metric) | \(.median)\(if .n > 1 then " (\(.min)–\(.max))" else "" end) |"),
+      "" else empty end),
+    "Goals:",
+    "",
+    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "n/a" end): \(.goal): \(if .value == null then "not measured" else (.value | r2 | tostring) end) (target \(if (.goal | test("apply|lost")) then "≤" else "≥" end) \(.target))"),
+    "",
+    (if (.notes | length) > 0 then "Notes:", "", (.notes[] | "- [\(.path)] \(.note)") else empty end)
+' "$json"
+echo
+echo "Raw samples: $json"
+
+# ---- chart ----
+if command -v gnuplot >/dev/null; then
+	dat=$(mktemp)
+	jq -r '. as $r
+	  | def g($p; $k): ([$r.summary[] | select(.path == $p and .metric == $k) | .median][0] // 0);
+	  ["kernel","srv6","ip6tnl","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $o
+	  | ([.summary[].path] | unique) as $have
+	  | $o[] | select(. as $p | $have | index($p)) as $p
+	  | [$p, g($p; "fwd64_pps") / 1e6, g($p; "fwd512_pps") / 1e6,
+	     g($p; "tcp1_on_mbps") / 1e3, g($p; "tcp4_on_mbps") / 1e3, g($p; "tcp1_off_mbps") / 1e3, g($p; "tcp4_off_mbps") / 1e3]
+	  | @tsv' "$json" >"$dat"
+	term=pngcairo
+	gnuplot -e 'set terminal' 2>&1 | grep -q pngcairo || term=png
+	if [ -s "$dat" ]; then
+		gnuplot <<-GP 2>/dev/null || echo "report: gnuplot failed, no chart" >&2
+			set terminal $term size 1200,560 font ",10"
+			set output "$png"
+			set multiplot layout 1,2 title "tun46 benchmark — $(jq -r '.machine | "\(.cpu), \(.cores) cores, Linux \(.kernel)"' "$json")"
+			set style data histograms
+			set style histogram clustered gap 1
+			set style fill solid 0.85 border -1
+			set boxwidth 0.9
+			set xtics rotate by -30 noenhanced
+			set key below noenhanced
+			set yrange [0:*]
+			set grid ytics
+			set title "Forwarding rate delivered at h2 (Mpps)"
+			set ylabel "Mpps"
+			plot "$dat" using 2:xtic(1) title "64-byte frames", "" using 3 title "512-byte frames"
+			set title "TCP throughput, iperf3 (Gbit/s)"
+			set ylabel "Gbit/s"
+			plot "$dat" using 4:xtic(1) title "1 stream, offloads on", "" using 5 title "4 streams, on", \
+			     "" using 6 title "1 stream, offloads off", "" using 7 title "4 streams, off"
+			unset multiplot
+		GP
+		[ -s "$png" ] && echo "Chart: $png"
+	fi
+	rm -f "$dat"
+fi

@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# tun46 benchmark harness (`make bench`, `make bench QUICK=1`).
+#
+# Builds the topology of ../shared/README.md §5 in fresh namespaces for each
+# path and measures, side by side in one run:
+#   kernel       kernel IPv4 routing, no tunnel (reference ceiling of the kernel)
+#   srv6         kernel tunnel path: SRv6 encap.red + End.DX4 (ip4ip6 bytes)
+#   ip6tnl       Linux ip6tnl ip4ip6, where the kernel has it
+#   xdpfwd       plain XDP forwarding, no encapsulation (bpf/bench_fwd.bpf.c)
+#   tun46-xdp, tun46-tc, tun46-xdp-generic   tun46 in each mode, on both routers
+# Figures: forwarding rate of 64/512-byte frames (live-frames generator at h1,
+# XDP counter at h2), TCP throughput (iperf3, 1 and 4 streams, host offloads on
+# and off), ping p50/p99 under light load, per-packet program cost
+# (bench/progcost), control plane (route apply time, loss during config apply).
+# Each figure: RUNS samples, median (min-max), ratio to the srv6 path.
+#
+# Environment: QUICK=1 (1 run, short durations), RUNS=N, BENCH_PATHS="kernel srv6 ...",
+#   BENCH_TESTS="rate tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
+#   BENCH_OUT=dir (default bench-results), BUILD=dir, GEN_CPU/RX_CPU (default 0/1),
+#   CTL_ROUTES="1000 100000".
+# Output: Markdown table on stdout, BENCH_OUT/bench-TIMESTAMP.json (every raw
+# sample, the machine), BENCH_OUT/bench-TIMESTAMP.png (gnuplot).  Progress on stderr.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+BSFX=${BSFX:-$$}
+source bench/lib.sh
+
+QUICK=${QUICK:-}
+[ "$QUICK" = 0 ] && QUICK=
+if [ -n "$QUICK" ]; then
+	RUNS=${RUNS:-1} RATE_SECS=${RATE_SECS:-1} TCP_SECS=${TCP_SECS:-2} PING_COUNT=${PING_COUNT:-100}
+	COST_FRAMES=${COST_FRAMES:-1048576}
+else
+	RUNS=${RUNS:-3} RATE_SECS=${RATE_SECS:-4} TCP_SECS=${TCP_SECS:-5} PING_COUNT=${PING_COUNT:-300}
+	COST_FRAMES=${COST_FRAMES:-4194304}
+fi
+FLOWS=${FLOWS:-1}
+BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl xdpfwd tun46-xdp tun46-tc tun46-xdp-generic}
+BENCH_TESTS=${BENCH_TESTS:-rate tcp ping cost ctl}
+CTL_ROUTES=${CTL_ROUTES:-1000 100000}
+BENCH_OUT=${BENCH_OUT:-bench-results}
+TUN46=${TUN46:-$BUILD/tun46}
+export TUN46
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, BPF)" >&2; exit 1; }
+for t in gen sink fwd progcost; do
+	[ -x "$BUILD/bench/$t" ] || { echo "bench: $BUILD/bench/$t missing: run make bench" >&2; exit 1; }
+done
+for c in jq iperf3 ethtool tcpdump ping; do
+	command -v "$c" >/dev/null || { echo "bench: $c missing: run make deps" >&2; exit 1; }
+done
+
+ts=$(date +%Y%m%d-%H%M%S)
+mkdir -p "$BENCH_OUT"
+JSON=$BENCH_OUT/bench-$ts.json PNG=$BENCH_OUT/bench-$ts.png
+WORK=$(mktemp -d /tmp/tun46-bench.XXXXXX)
+SAMPLES=$WORK/samples.jsonl NOTES=$WORK/notes.jsonl
+: >"$SAMPLES"
+: >"$NOTES"
+IPERF_PID=
+
+cleanup() {
+	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
+	topo_down
+	progcost_down
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+has_test() { [[ " $BENCH_TESTS " == *" $1 "* ]]; }
+want_tun46() { [[ " $BENCH_PATHS " == *" tun46-"* ]] || has_test ctl; }
+
+# sample PATH METRIC RUN VALUE [EXTRA-JSON]
+sample() {
+	jq -nc --arg p "$1" --arg m "$2" --argjson r "$3" --argjson v "$4" --argjson x "${5:-{\}}" \
+		'{path:$p, metric:$m, run:$r, value:$v} + $x' >>"$SAMPLES"
+}
+# note PATH TEXT : evidence / skips, shown under the table and kept in the JSON
+note() {
+	jq -nc --arg p "$1" --arg t "$2" '{path:$p, note:$t}' >>"$NOTES"
+	blog "bench: [$1] $2"
+}
+
+tun46_usable() {
+	[ -x "$TUN46" ] || { echo "$TUN46 not built"; return 1; }
+	"$TUN46" -V >/dev/null 2>&1 || { echo "$TUN46 -V fails"; return 1; }
+	return 0
+}
+
+# tun46_counter NS NAME: sum of a counter over tun46 -j stats (any nesting)
+tun46_counter() {
+	"$TUN46" -n "$1" -j stats 2>/dev/null | jq "[.. | objects | .\"$2\"? // empty | numbers] | add // 0" 2>/dev/null ||
+		echo 0
+}
+veth_stat() { nsx "$1" ethtool -S "$2" 2>/dev/null | awk -v k="$3:" '$1 == k {print $2}'; }
+nstat_val() { nsx "$1" nstat -az "$2" 2>/dev/null | awk -v k="$2" '$1 == k {print $2}'; }
+
+# paths whose XDP redirects host traffic need TX checksum offload off at the hosts
+xdp_kind() { case "$1" in xdpfwd | tun46-xdp | tun46-xdp-generic) echo xdp ;; esac; }
+
+setup_path() {
+	case "$1" in
+	kernel) path_kernel ;;
+	srv6) path_srv6 ;;
+	ip6tnl) path_ip6tnl ;;
+	xdpfwd) path_xdpfwd ;;
+	tun46-xdp) path_tun46 xdp ;;
+	tun46-tc) path_tun46 tc ;;
+	tun46-xdp-generic) path_tun46 xdp-generic ;;
+	*) return 2 ;;
+	esac
+}
+
+# verify_path P: send pings and show that the intended mechanism carried them.
+verify_path() {
+	local p=$1 n=20 a b a2 b2 cap=$WORK/cap.txt
+	case "$p" in
+	kernel)
+		a=$(nstat_val "$R1" IpForwDatagrams)
+		nsx "$H1" ping -q -c $n -i 0.01 -W 1 192.168.2.2 >/dev/null || return 1
+		b=$(nstat_val "$R1" IpForwDatagrams)
+		[ $((b - a)) -ge $n ] && echo "r1 IpForwDatagrams +$((b - a)) for $n pings"
+		;;
+	srv6 | ip6tnl)
+		nsx "$R2" timeout 3 tcpdump -ni b2wan -c 5 -xx 'ip6 and ip6[6] == 4' >"$cap" 2>/dev/null &
+		local tp=$!
+		sleep 0.5
+		nsx "$H1" ping -q -c $n -i 0.01 -W 1 192.168.2.2 >/dev/null || { wait $tp; return 1; }
+		wait $tp
+		local got
+		got=$(grep -c '^[0-9].*IP6' "$cap")
+		[ "$got" -ge 1 ] && echo "captured $got IPv6 next-header-4 (no SRH) frames on r2 WAN"
+		;;
+	xdpfwd)
+		a=$(veth_stat "$R1" b1lan rx_queue_0_xdp_redirect) a2=$(veth_stat "$R2" b2wan rx_queue_0_xdp_redirect)
+		nsx "$H1" ping -q -c $n -i 0.01 -W 1 192.168.2.2 >/dev/null || return 1
+		b=$(veth_stat "$R1" b1lan rx_queue_0_xdp_redirect) b2=$(veth_stat "$R2" b2wan rx_queue_0_xdp_redirect)
+		[ $((b - a)) -ge $n ] && [ $((b2 - a2)) -ge $n ] &&
+			echo "XDP redirects: r1 LAN +$((b - a)), r2 WAN +$((b2 - a2)) for $n pings"
+		;;
+	tun46-*)
+		a=$(tun46_counter "$R1" encap_packets) a2=$(tun46_counter "$R2" decap_packets)
+		nsx "$H1" ping -q -c $n -i 0.01 -W 1 192.168.2.2 >/dev/null || return 1
+		b=$(tun46_counter "$R1" encap_packets) b2=$(tun46_counter "$R2" decap_packets)
+		[ $((b - a)) -ge $n ] && [ $((b2 - a2)) -ge $n ] &&
+			echo "tun46 fast path: r1 encap_packets +$((b - a)), r2 decap_packets +$((b2 - a2)) for $n pings"
+		;;
+	esac
+}
+
+# ---- forwarding rate ----
+measure_rate() {
+	local p=$1 r s j
+	nsx "$H2" "$BUILD"/bench/sink attach bh2 || { note "$p" "rate: cannot attach the sink"; return 1; }
+	blog "bench: [$p] napi kthreads pinned to CPU $RX_CPU: $(pin_napi)"
+	rate_run 64 0.3 "$FLOWS" >/dev/null # warm-up
+	for r in $(seq 1 "$RUNS"); do
+		for s in 64 512; do
+			j=$(rate_run "$s" "$RATE_SECS" "$FLOWS") || { note "$p" "rate: generator failed"; continue; }
+			sample "$p" "fwd${s}_pps" "$r" "$(jq .pps <<<"$j")" "{\"raw\": $j}"
+			blog "bench: [$p] ${s}B run $r: $(jq -r '"\(.pps|floor) pps delivered of \(.offered_pps|floor) offered"' <<<"$j")"
+		done
+	done
+	nsx "$H2" "$BUILD"/bench/sink detach bh2
+}
+
+# ---- TCP ----
+measure_tcp() {
+	local p=$1 off r n j bps pidf=$WORK/iperf.pid
+	nsx "$H2" iperf3 -s -D -I "$pidf" >/dev/null 2>&1
+	sleep 0.3
+	IPERF_PID=$(cat "$pidf" 2>/dev/null)
+	for off in on off; do
+		hosts_offload "$off" "$(xdp_kind "$p")"
+		if [ "$off" = off ]; then # GRO off: the hosts' veths need an XDP program to take redirected frames
+			nsx "$H1" "$BUILD"/bench/sink attach bh1 pass
+			nsx "$H2" "$BUILD"/bench/sink attach bh2 pass
+		fi
+		for r in $(seq 1 "$RUNS"); do
+			for n in 1 4; do
+				j=$(nsx "$H1" timeout $((TCP_SECS + 10)) iperf3 -c 192.168.2.2 -t "$TCP_SECS" -P "$n" -J 2>/dev/null)
+				bps=$(jq '.end.sum_received.bits_per_second // empty' <<<"$j" 2>/dev/null)
+				if [ -z "$bps" ]; then
+					note "$p" "tcp: iperf3 -P $n offloads $off failed: $(jq -r '.error // "no output"' <<<"$j" 2>/dev/null | head -c 200)"
+					continue
+				fi
+				sample "$p" "tcp${n}_${off}_mbps" "$r" "$(jq -n "$bps / 1e6")" \
+					"{\"retransmits\": $(jq '.end.sum_sent.retransmits // 0' <<<"$j")}"
+				blog "bench: [$p] TCP x$n offloads $off run $r: $(jq -n "$bps / 1e6 | floor") Mbit/s"
+			done
+		done
+		if [ "$off" = off ]; then
+			nsx "$H1" "$BUILD"/bench/sink detach bh1
+			nsx "$H2" "$BUILD"/bench/sink detach bh2
+		fi
+	done
+	hosts_offload on "$(xdp_kind "$p")"
+	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
+	IPERF_PID=
+}
+
+# ---- latency under light load (iperf3 UDP 50 Mbit/s alongside) ----
+measure_ping() {
+	local p=$1 r out pidf=$WORK/iperf.pid lp
+	nsx "$H2" iperf3 -s -D -I "$pidf" >/dev/null 2>&1
+	sleep 0.3
+	IPERF_PID=$(cat "$pidf" 2>/dev/null)
+	for r in $(seq 1 "$RUNS"); do
+		local secs=$(((PING_COUNT + 99) / 100 + 2))
+		nsx "$H1" iperf3 -c 192.168.2.2 -u -b 50M -t "$secs" >/dev/null 2>&1 &
+		lp=$!
+		sleep 0.5
+		out=$(nsx "$H1" ping -n -i 0.01 -c "$PING_COUNT" -W 1 192.168.2.2 2>/dev/null |
+			sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n)
+		wait "$lp" 2>/dev/null
+		local cnt
+		cnt=$(wc -l <<<"$out")
+		if [ -z "$out" ] || [ "$cnt" -lt 10 ]; then
+			note "$p" "ping: only $cnt replies"
+			continue
+		fi
+		local p50 p99
+		p50=$(awk -v n="$cnt" 'NR == int(n * 0.50 + 0.5) {print $1 * 1000}' <<<"$out")
+		p99=$(awk -v n="$cnt" 'NR == int(n * 0.99 + 0.5) {print $1 * 1000}' <<<"$out")
+		sample "$p" ping_p50_us "$r" "$p50" "{\"replies\": $cnt}"
+		sample "$p" ping_p99_us "$r" "$p99" "{\"replies\": $cnt}"
+		blog "bench: [$p] ping run $r: p50 ${p50}us p99 ${p99}us ($cnt replies)"
+	done
+	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
+	IPERF_PID=
+}
+
+# ---- per-packet program cost (own namespace) ----
+measure_cost() {
+	local r s j k
+	progcost_up || { note progcost "cannot set up the progcost namespace"; progcost_down; return 1; }
+	for r in $(seq 1 "$RUNS"); do
+		for s in 64 512; do
+			j=$(nsx "$PC" taskset -c "$GEN_CPU" "$BUILD"/bench/progcost -n "$COST_FRAMES" -z "$s") ||
+				{ note progcost "progcost failed"; continue; }
+			for k in empty xdp_fwd xdp_lan xdp_wan; do
+				sample "prog:$k" "prog${s}_ns" "$r" "$(jq ".prog_ns.$k" <<<"$j")"
+				sample "prog:$k" "frame${s}_ns" "$r" "$(jq ".frame_ns.$k" <<<"$j")" "{\"out\": $(jq ".out.$k // null" <<<"$j")}"
+			done
+			blog "bench: progcost ${s}B run $r: $(jq -c .prog_ns <<<"$j") out $(jq -c .out <<<"$j")"
+		done
+	done
+	progcost_down
+}
+
+# ---- control plane: route apply time, loss during apply ----
+gen_routes() { # N -> config lines of N /32 routes in 100.64.0.0/10 (plus the bench route)
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "route add 100.%d.%d.%d/32 peer site2\n", 64 + int(i / 65536), int(i / 256) % 256, i % 256 }'
+}
+ctl_base() {
+	cat <<-CONF
+		peer add site2 remote fd00::2 local fd00::1
+		route add 192.168.2.0/24 peer site2
+		link attach dev b1wan role wan mode xdp
+		link attach dev b1lan role lan mode xdp
+	CONF
+}
+measure_ctl() {
+	local p=tun46-xdp r n t0 t1 base=$WORK/base.conf big
+	ctl_base >"$base"
+	for n in $CTL_ROUTES; do
+		big=$WORK/routes$n.conf
+		{ ctl_base; gen_routes "$n"; } >"$big"
+		for r in $(seq 1 "$RUNS"); do
+			"$TUN46" -n "$R1" config apply "$base" >/dev/null 2>&1
+			t0=$(date +%s.%N)
+			if ! "$TUN46" -n "$R1" config apply "$big" >"$WORK/apply.out" 2>&1; then
+				note "$p" "config apply of $n routes failed: $(head -c 300 "$WORK/apply.out")"
+				continue
+			fi
+			t1=$(date +%s.%N)
+			local got
+			got=$("$TUN46" -n "$R1" route show 2>/dev/null | grep -c '^100\.\|100\.' || true)
+			sample "$p" "apply_${n}_routes_s" "$r" "$(jq -n "$t1 - $t0")" "{\"routes_shown\": $got}"
+			blog "bench: [ctl] apply $n routes run $r: $(jq -n "$t1 - $t0") s ($got shown)"
+		done
+	done
+	"$TUN46" -n "$R1" config apply "$base" >/dev/null 2>&1
+	# loss under load at half the measured tun46-xdp 64-byte capacity
+	local cap rate
+	cap=$(jq -s '[.[] | select(.path == "tun46-xdp" and .metric == "fwd64_pps") | .value] | sort | if length > 0 then .[length/2|floor] else 0 end' "$SAMPLES")
+	rate=$(jq -n "if $cap > 0 then ($cap / 2 | floor) else 100000 end")
+	nsx "$H2" "$BUILD"/bench/sink attach bh2 || return 1
+	pin_napi >/dev/null
+	local nmax=${CTL_ROUTES##* }
+	big=$WORK/routes$nmax.conf
+	for r in $(seq 1 "$RUNS"); do
+		local before after g secs=4 loss
+		[ -n "$QUICK" ] && secs=3
+		before=$(sink_count "$H2" bh2)
+		nsx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z 64 -f "$FLOWS" \
+			-t "$secs" -r "$rate" -c "$GEN_CPU" -n 262144 >"$WORK/gen.json" &
+		local gp=$!
+		sleep 0.5
+		"$TUN46" -n "$R1" config apply "$big" >/dev/null 2>&1 || note "$p" "apply under load failed"
+		"$TUN46" -n "$R1" config apply "$base" >/dev/null 2>&1
+		wait "$gp"
+		sleep 0.2
+		after=$(sink_count "$H2" bh2)
+		g=$(cat "$WORK/gen.json")
+		loss=$(($(jq .offered <<<"$g") - (${after% *} - ${before% *})))
+		sample "$p" apply_loss_pkts "$r" "$loss" "{\"rate_pps\": $rate, \"gen\": $g, \"routes\": $nmax}"
+		blog "bench: [ctl] loss during apply ($nmax routes and back) at $rate pps, run $r: $loss packets"
+	done
+	nsx "$H2" "$BUILD"/bench/sink detach bh2
+}
+
+# ---- main loop over paths ----
+blog "bench: $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; runs=$RUNS quick=${QUICK:-0}"
+tun46_ok=1
+if want_tun46; then
+	why=$(tun46_usable) || { tun46_ok=0; note tun46 "tun46 paths skipped: $why"; }
+fi
+ctl_done=0
+for p in $BENCH_PATHS; do
+	if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
+		continue
+	fi
+	blog "bench: ===== path $p"
+	topo_up || { note "$p" "topology setup failed"; topo_down; continue; }
+	setup_path "$p"
+	rc=$?
+	if [ $rc = 3 ]; then
+		note "$p" "skipped: this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
+		topo_down
+		continue
+	elif [ $rc != 0 ]; then
+		note "$p" "path setup failed (rc $rc)"
+		topo_down
+		continue
+	fi
+	hosts_offload on "$(xdp_kind "$p")"
+	ev=$(verify_path "$p")
+	if [ -z "$ev" ]; then
+		note "$p" "NOT VERIFIED: pings did not go through the intended mechanism; path skipped"
+		topo_down
+		continue
+	fi
+	note "$p" "verified: $ev"
+	has_test rate && measure_rate "$p"
+	has_test tcp && measure_tcp "$p"
+	has_test ping && measure_ping "$p"
+	if [ "$p" = tun46-xdp ] && has_test ctl; then
+		measure_ctl
+		ctl_done=1
+	fi
+	topo_down
+done
+has_test cost && measure_cost
+
+# ---- report ----
+bash bench/report.sh "$SAMPLES" "$NOTES" "$JSON" "$PNG" "$RUNS" "${QUICK:-0}"
