@@ -458,7 +458,8 @@ size_t t46_plan_build(const struct t46_state *live, const struct t46_state *want
 		perr(errs, 0, "out of memory");
 		goto out;
 	}
-	memcpy(w2.peers, want->peers, want->npeers * sizeof(*w2.peers));
+	if (want->npeers)
+		memcpy(w2.peers, want->peers, want->npeers * sizeof(*w2.peers));
 	for (size_t j = 0; j < w2.npeers && !auto_later; j++) {
 		struct tun46_peer *p = &w2.peers[j].p;
 
