@@ -202,6 +202,12 @@ topo_up() {
 # Host preparation for a mode: in the XDP modes, TX checksum offload off on
 # the hosts (an XDP redirect would forward CHECKSUM_PARTIAL packets unfinished,
 # a veth-only artefact, see shared/README.md section 3).
+#
+# In native XDP mode the same holds for packets the routers send themselves
+# (their own TCP through the tunnel device, or a kernel peer's GSO output): the
+# WAN veth would hand CHECKSUM_PARTIAL skbs to the far router's XDP program,
+# which redirects them with the checksum unfinished.  A real NIC finishes the
+# checksum on transmit, so the routers' veths get TX checksum offload off too.
 hosts_for_mode() {
 	local mode=$1 h
 	case "$mode" in
@@ -211,6 +217,12 @@ hosts_for_mode() {
 		done
 		;;
 	esac
+	if [ "$mode" = xdp ]; then
+		for h in "$R1" "$R2"; do
+			nsx "$h" ethtool -K wan0 tx off >/dev/null 2>&1
+			nsx "$h" ethtool -K lan0 tx off >/dev/null 2>&1
+		done
+	fi
 }
 
 # A trivial XDP_PASS program for host veths when GRO is turned off in native
@@ -363,7 +375,7 @@ tcp_transfer() {
 udp_burst() {
 	local src=$1 dst=$2 ip=$3 count=$4 size=${5:-200} interval=${6:-0.0005} port=${7:-4747}
 	local res="$E2E_TMP/udp.$RANDOM"
-	nsx "$dst" "$PY" "$PKT" udp-recv --port "$port" --count "$count" --idle 2 --max-time 30 --tag "u$port" >"$res" &
+	nsx "$dst" "$PY" "$PKT" udp-recv --port "$port" --count "$count" --idle 2 --max-time $((5 + count / 100)) --tag "u$port" >"$res" &
 	local rpid=$!
 	wait_listen "$dst" udp "$port" || {
 		kill "$rpid" 2>/dev/null
@@ -433,3 +445,30 @@ mac_of() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'; }
 
 # if_stat NS IF COUNTER (rx_packets, ...)
 if_stat() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+# setup NAME CMD...: run a setup step; on failure print "FAIL NAME: <its output>"
+setup() {
+	local name=$1
+	shift
+	if ! "$@" >"$E2E_TMP/setup.out" 2>&1; then
+		fail "$name" "$(tr '\n' ' ' <"$E2E_TMP/setup.out" | head -c 600)"
+		return 1
+	fi
+}
+
+# mode_up MODE [PEER-OPTIONS]: fresh topology with two tun46 sites in MODE.
+# Prints FAIL MODE/setup and returns 1 when it could not be built.
+mode_up() {
+	local mode=$1
+	shift
+	topo_up >"$E2E_TMP/setup.out" 2>&1 || {
+		fail "$mode/setup" "topology: $(head -c 400 "$E2E_TMP/setup.out")"
+		return 1
+	}
+	hosts_for_mode "$mode"
+	setup "$mode/setup" two_sites "$mode" "$@"
+}
+
+# field VALUE-OR-?: 0 when a counter could not be read (the caller's
+# comparison then fails with the value shown)
+num() { case "$1" in '' | *[!0-9]*) echo -1 ;; *) echo "$1" ;; esac; }

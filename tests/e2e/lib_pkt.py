@@ -9,7 +9,7 @@
             "received R unique U lost L first F last X" (lost = gaps below
             the highest sequence seen + missing tail when --count is given)
   ip4ip6    --ifname IF --dst-mac MAC --src6 A --dst6 B --src4 C --dst4 D
-            [--encaplimit N] [--count N] [--port P] [--tag T] [--ttl N]
+            [--encaplimit N] [--count N] [--port P] [--tag T] [--ttl N] [--seq-base N]
             writes Ethernet/IPv6(nh 4, or nh 60 + RFC 2473 option)/IPv4/UDP
             frames with an AF_PACKET socket: a peer (or an attacker) on the WAN.
 """
@@ -50,7 +50,7 @@ def cmd_ip4ip6(a):
     src6 = socket.inet_pton(socket.AF_INET6, a.src6)
     dst6 = socket.inet_pton(socket.AF_INET6, a.dst6)
     for seq in range(a.count):
-        payload = ("%s %d" % (a.tag, seq)).encode().ljust(64, b".")
+        payload = ("%s %d" % (a.tag, a.seq_base + seq)).encode().ljust(64, b".")
         inner = ipv4_udp(a.src4, a.dst4, a.port, payload, ttl=a.ttl, ident=seq + 1)
         if a.encaplimit is not None:
             # Destination Options: next header 4, length 0, option type 4 length 1 value N, PadN 1 byte
@@ -142,6 +142,7 @@ def main():
     e.add_argument("--port", type=int, default=4646)
     e.add_argument("--ttl", type=int, default=64)
     e.add_argument("--tag", default="t46")
+    e.add_argument("--seq-base", type=int, default=0)
     a = p.parse_args()
     {"udp-send": cmd_udp_send, "udp-recv": cmd_udp_recv, "ip4ip6": cmd_ip4ip6}[a.cmd](a)
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Router-originated traffic (the slow path through the tunnel device) and
+# neighbour misses: the first packet of a flow after the routers forgot
+# every neighbour must arrive.
+. "$(dirname "$0")/lib.sh"
+e2e_require router
+
+for mode in $E2E_MODES; do
+	mode_up "$mode" || {
+		topo_down
+		continue
+	}
+
+	# -- r1 -> h2: the kernel routes into the tunnel device; the source it picks
+	#    is r1's LAN address (the tunnel device has no IPv4 address, as with
+	#    an ip6tnl device left unnumbered)
+	capture_start "$H2" eth0 "$E2E_TMP/h2.cap" icmp
+	n=$(ping_count "$R1" 192.168.2.2 -c 3 -i 0.2 -W 2)
+	capture_stop
+	src=$(grep -o 'IP [0-9.]* > 192.168.2.2: ICMP echo request' "$E2E_TMP/h2.cap" | awk '{print $2}' | sort -u | tr '\n' ' ')
+	check "$mode/ping_r1_h2" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
+	check "$mode/ping_r1_h2_source" "h2 saw echo requests from '$src' (want 192.168.1.1)" [ "$src" = "192.168.1.1 " ]
+
+	# -- h1 -> r2's LAN address: decapsulated for the router itself
+	n=$(ping_count "$H1" 192.168.2.1 -c 3 -i 0.2 -W 2)
+	check "$mode/ping_h1_r2lan" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
+	# -- router to router across the tunnel, both ways
+	n=$(ping_count "$R1" 192.168.2.1 -c 3 -i 0.2 -W 2)
+	check "$mode/ping_r1_r2lan" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
+	n=$(ping_count "$R2" 192.168.1.1 -c 3 -i 0.2 -W 2)
+	check "$mode/ping_r2_r1lan" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
+	# -- a TCP transfer from the router (GSO from a local socket through the tunnel device)
+	r=$(tcp_transfer "$R1" "$H2" 192.168.2.2 4 5201)
+	check "$mode/tcp_r1_h2" "$r" [ "${r%% *}" = ok ]
+
+	# -- neighbour misses: flush the routers' neighbour tables, then the first
+	#    packet of a new flow must arrive (5 rounds, each a single echo)
+	lost=""
+	for i in 1 2 3 4 5; do
+		for ns in "$R1" "$R2"; do
+			ip -n "$ns" neigh flush all >/dev/null 2>&1
+		done
+		n=$(ping_count "$H1" 192.168.2.2 -c 1 -W 2)
+		[ "${n:-0}" = 1 ] || lost+="h1->h2#$i "
+		for ns in "$R1" "$R2"; do
+			ip -n "$ns" neigh flush all >/dev/null 2>&1
+		done
+		n=$(ping_count "$H2" 192.168.1.2 -c 1 -W 2)
+		[ "${n:-0}" = 1 ] || lost+="h2->h1#$i "
+	done
+	check "$mode/neigh_miss_first_packet" "first echo lost after 'ip neigh flush all' on r1 and r2: $lost" [ -z "$lost" ]
+
+	# -- the same with a single UDP datagram (no retransmission to hide a loss)
+	lost=""
+	for i in 1 2 3; do
+		for ns in "$R1" "$R2"; do
+			ip -n "$ns" neigh flush all >/dev/null 2>&1
+		done
+		r=$(udp_burst "$H1" "$H2" 192.168.2.2 1 100 0 $((4800 + i)))
+		[ "$(echo "$r" | awk '{print $4}')" = 1 ] || lost+="#$i($r) "
+	done
+	check "$mode/neigh_miss_first_udp" "first datagram lost after neighbour flush: $lost" [ -z "$lost" ]
+	topo_down
+done
+e2e_finish
