@@ -71,6 +71,11 @@ static int config_check(struct t46_ctx *ctx, const struct t46_cmd *c)
 static void print_summary(const struct t46_plan *p, double secs)
 {
 	out_open_obj(NULL);
+	out_bool("changed", NULL, !t46_plan_empty(p));
+	if (t46_plan_empty(p) && !out_json()) {
+		out_close_obj();
+		return;
+	}
 	out_uint("links_added", "links: %llu attached,", p->links_add);
 	out_uint("links_changed", " %llu re-attached,", p->links_change);
 	out_uint("links_removed", " %llu detached; ", p->links_del);
@@ -154,6 +159,10 @@ static int config_apply(struct t46_ctx *ctx, const struct t46_cmd *c)
 			t46_error(ctx, "%s: apply failed; rolled back, the live state is as it was", c->file);
 		goto out;
 	}
+	if (t46_plan_empty(&plan))
+		out_text("no change\n");
+	else
+		out_text("applied: ");
 	print_summary(&plan, now() - t0);
 	rc = T46_EXIT_OK;
 out:
@@ -179,6 +188,8 @@ static int config_show(struct t46_ctx *ctx)
 		return T46_EXIT_ERR;
 	}
 	printf("# tun46 configuration (tun46 config show); apply with: tun46 config apply FILE\n");
+	if (be_loaded(be))
+		printf("# state pinned in %s\n", be_pin_dir(be));
 	t46_config_print(stdout, &live);
 	fflush(stdout);
 	st_free(&live);

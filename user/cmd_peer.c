@@ -128,7 +128,7 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 	}
 	struct remote_arg r = {.self = exists ? id : 0, .remote = &p.remote};
 
-	if (be_peer_foreach(be, find_remote, &r))
+	if (be_peer_foreach(be, find_remote, &r) < 0) /* returns 1 when find_remote stopped it */
 		return T46_EXIT_ERR;
 	if (r.other[0]) {
 		char a[64];

@@ -51,7 +51,7 @@ int t46_live_read(struct be *be, struct t46_state *st)
 		l->mode = links[i].link.mode;
 	}
 	free(links);
-	if ((err = be_peer_foreach(be, read_peer, &r)))
+	if ((err = be_peer_foreach(be, read_peer, &r)) < 0)
 		return err;
 	if (r.err)
 		return r.err;
