@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->nflows = flows;
 	skel->rodata->base_port = port;
-	skel->rodata->rate_pps = (__u64)rate;
+	skel->rodata->interval_ps = rate > 0 ? (__u64)(1e12 / rate) : 0;
 
 	err = bench_gen__load(skel);
 	if (err) {

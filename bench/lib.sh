@@ -13,6 +13,11 @@ BSFX=${BSFX:-$$}
 H1=bh1-$BSFX R1=br1-$BSFX R2=br2-$BSFX H2=bh2-$BSFX
 GEN_CPU=${GEN_CPU:-0}
 RX_CPU=${RX_CPU:-1}
+# Interfaces whose NAPI runs in a kthread pinned to RX_CPU.  Default: the two
+# interfaces where traffic enters the router pair (r1 LAN, r2 LAN); the next
+# hops' NAPI then runs as softirq on the same CPU right after each poll, so
+# the whole path is one pipeline on RX_CPU.
+NAPI_THREADED=${NAPI_THREADED:-b1lan b2lan}
 
 blog() { printf '%s\n' "$*" >&2; }
 
@@ -67,8 +72,12 @@ topo_up() {
 	ip -n "$R2" link set b2wan up
 	ip -n "$R2" link set b2lan up
 	ip -n "$H2" link set bh2 up
-	ip -n "$H1" route add default via 192.168.1.1
-	ip -n "$H2" route add default via 192.168.2.1
+	# Hosts send at most 1460-byte packets (route MTU) in every path: the
+	# inner MTU of a 1500-byte IPv6 underlay.  Without it the kernel SRv6
+	# path loses full-size TCP segments (seg6 encap.red neither fragments nor
+	# sends ICMPv4 frag-needed: Ip6FragFails, ICMPv6 too-big to itself).
+	ip -n "$H1" route add default via 192.168.1.1 mtu 1460
+	ip -n "$H2" route add default via 192.168.2.1 mtu 1460
 	nsx "$R1" sysctl -qw net.ipv6.conf.b1wan.seg6_enabled=1 >/dev/null
 	nsx "$R2" sysctl -qw net.ipv6.conf.b2wan.seg6_enabled=1 >/dev/null
 	# static neighbours: no resolution traffic, no NO_NEIGH during runs
@@ -86,16 +95,12 @@ topo_up() {
 	# as the generator's frames and XDP redirects need); threaded NAPI so the
 	# receive work runs in kthreads we can pin to RX_CPU.
 	local d
-	for d in b1lan b1wan; do
-		nsx "$R1" ethtool -K "$d" gro on >/dev/null 2>&1
-		nsx "$R1" sh -c "echo 1 > /sys/class/net/$d/threaded" 2>/dev/null
+	for d in b1lan b1wan; do nsx "$R1" ethtool -K "$d" gro on >/dev/null 2>&1; done
+	for d in b2lan b2wan; do nsx "$R2" ethtool -K "$d" gro on >/dev/null 2>&1; done
+	for d in $NAPI_THREADED; do
+		case "$d" in b1*) ns=$R1 ;; b2*) ns=$R2 ;; bh1) ns=$H1 ;; bh2) ns=$H2 ;; esac
+		nsx "$ns" sh -c "echo 1 > /sys/class/net/$d/threaded" 2>/dev/null
 	done
-	for d in b2lan b2wan; do
-		nsx "$R2" ethtool -K "$d" gro on >/dev/null 2>&1
-		nsx "$R2" sh -c "echo 1 > /sys/class/net/$d/threaded" 2>/dev/null
-	done
-	nsx "$H1" sh -c "echo 1 > /sys/class/net/bh1/threaded" 2>/dev/null
-	nsx "$H2" sh -c "echo 1 > /sys/class/net/bh2/threaded" 2>/dev/null
 	return 0
 }
 
@@ -165,14 +170,14 @@ path_tun46() {
 		link attach dev b1wan role wan mode $m
 		link attach dev b1lan role lan mode $m
 	CONF
-	"$TUN46" -n "$R1" config apply "$f" || { rm -f "$f"; return 1; }
+	"$TUN46" -n "$R1" config apply "$f" >&2 || { rm -f "$f"; return 1; }
 	cat >"$f" <<-CONF
 		peer add site1 remote fd00::1 local fd00::2
 		route add 192.168.1.0/24 peer site1
 		link attach dev b2wan role wan mode $m
 		link attach dev b2lan role lan mode $m
 	CONF
-	"$TUN46" -n "$R2" config apply "$f" || { rm -f "$f"; return 1; }
+	"$TUN46" -n "$R2" config apply "$f" >&2 || { rm -f "$f"; return 1; }
 	rm -f "$f"
 }
 

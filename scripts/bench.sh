@@ -90,10 +90,11 @@ tun46_usable() {
 	return 0
 }
 
-# tun46_counter NS NAME: sum of a counter over tun46 -j stats (any nesting)
+# tun46_counter NS NAME: a counter's total from tun46 -j stats
 tun46_counter() {
-	"$TUN46" -n "$1" -j stats 2>/dev/null | jq "[.. | objects | .\"$2\"? // empty | numbers] | add // 0" 2>/dev/null ||
-		echo 0
+	local v
+	v=$("$TUN46" -n "$1" -j stats 2>/dev/null | jq ".total.\"$2\" // 0" 2>/dev/null)
+	echo "${v:-0}"
 }
 veth_stat() { nsx "$1" ethtool -S "$2" 2>/dev/null | awk -v k="$3:" '$1 == k {print $2}'; }
 nstat_val() { nsx "$1" nstat -az "$2" 2>/dev/null | awk -v k="$2" '$1 == k {print $2}'; }
@@ -157,11 +158,20 @@ measure_rate() {
 	nsx "$H2" "$BUILD"/bench/sink attach bh2 || { note "$p" "rate: cannot attach the sink"; return 1; }
 	blog "bench: [$p] napi kthreads pinned to CPU $RX_CPU: $(pin_napi)"
 	rate_run 64 0.3 "$FLOWS" >/dev/null # warm-up
+	# Overload (unpaced) punishes multi-stage pipelines sharing one CPU (work
+	# done upstream is dropped downstream) and a flood contends on the veth
+	# ring; so each sample is the better of an unpaced run and a run paced at
+	# 1.25x what the unpaced run delivered.
 	for r in $(seq 1 "$RUNS"); do
 		for s in 64 512; do
 			j=$(rate_run "$s" "$RATE_SECS" "$FLOWS") || { note "$p" "rate: generator failed"; continue; }
-			sample "$p" "fwd${s}_pps" "$r" "$(jq .pps <<<"$j")" "{\"raw\": $j}"
-			blog "bench: [$p] ${s}B run $r: $(jq -r '"\(.pps|floor) pps delivered of \(.offered_pps|floor) offered"' <<<"$j")"
+			local d0 j2
+			d0=$(jq '.pps | floor' <<<"$j")
+			j2=$(rate_run "$s" "$RATE_SECS" "$FLOWS" $((d0 * 5 / 4))) || j2=$j
+			local best
+			best=$(jq -n --argjson a "$j" --argjson b "$j2" 'if $b.pps > $a.pps then $b else $a end')
+			sample "$p" "fwd${s}_pps" "$r" "$(jq .pps <<<"$best")" "{\"raw\": [$j, $j2]}"
+			blog "bench: [$p] ${s}B run $r: $(jq -r '"\(.pps|floor) pps delivered of \(.offered_pps|floor) offered"' <<<"$j"); paced: $(jq -r '"\(.pps|floor) of \(.offered_pps|floor)"' <<<"$j2")"
 		done
 	done
 	nsx "$H2" "$BUILD"/bench/sink detach bh2
