@@ -347,6 +347,52 @@ static int check_tokenizer(void)
 	return 0;
 }
 
+/* The man page documents every counter, every object and every variable. */
+static int check_man(void)
+{
+	const char *n = "man page names every counter, command and environment variable";
+	static const char *names[] = {
+#define X(sfx, name, desc) name,
+	    TUN46_COUNTERS(X)
+#undef X
+		"TUN46_MAX_PEERS",
+	    "TUN46_MAX_ROUTES",
+	    "TUN46_MAX_STATS",
+	    "TUN46_FAIL_AFTER",
+	    "link attach",
+	    "link detach",
+	    "peer del",
+	    "route get",
+	    "route flush",
+	    "stats watch",
+	    "stats reset",
+	    "config check",
+	    "config apply",
+	    "config show",
+	    "EXIT STATUS",
+	};
+	FILE *f = fopen("man/tun46.8", "r");
+	static char buf[1 << 17];
+	size_t len;
+
+	if (!f) {
+		UNIT_SKIP(n, "man/tun46.8 not found (run from the repository root)");
+		return 0;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char bold[96];
+
+		snprintf(bold, sizeof(bold), ".B %s\n", names[i]);
+		UNIT_CHECK(n, strstr(buf, names[i]), "\"%s\" missing", names[i]);
+		UNIT_CHECK(n, i >= TUN46_C__MAX || strstr(buf, bold), "counter %s has no entry", names[i]);
+	}
+	UNIT_PASS(n);
+	return 0;
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -355,5 +401,6 @@ int main(void)
 		check_bad(&bad[i]);
 	check_values();
 	check_tokenizer();
+	check_man();
 	return UNIT_EXIT();
 }
