@@ -8,13 +8,49 @@
 #include "live.h"
 #include "output.h"
 
-static void print_route(struct be *be, const struct be_route *r)
+/* Peer names by id, read once (route show may print 100,000 routes). */
+struct names {
+	struct be *be;
+	char (*name)[TUN46_NAME_LEN];
+	uint32_t max;
+};
+
+static int name_cb(uint32_t id, const struct tun46_peer *p, void *arg)
+{
+	struct names *n = arg;
+
+	if (id < n->max) {
+		memcpy(n->name[id], p->name, TUN46_NAME_LEN);
+		n->name[id][TUN46_NAME_LEN - 1] = '\0';
+	}
+	return 0;
+}
+
+static void names_load(struct names *n, struct be *be)
+{
+	n->be = be;
+	n->max = be_loaded(be) ? be_peer_max(be) : 0;
+	n->name = n->max ? calloc(n->max, TUN46_NAME_LEN) : NULL;
+	if (n->name && be_peer_foreach(be, name_cb, n) < 0) {
+		free(n->name);
+		n->name = NULL;
+	}
+}
+
+static const char *names_get(struct names *n, uint32_t id, char *buf, size_t len)
+{
+	if (n->name && id < n->max && n->name[id][0])
+		return n->name[id];
+	return t46_peer_name(n->be, id, buf, len);
+}
+
+static void print_route(struct names *names, const struct be_route *r)
 {
 	char pfx[32], name[TUN46_NAME_LEN + 12];
 
 	out_open_obj(NULL);
 	out_str("dst", "%s", t46_fmt_prefix4(r->addr, r->plen, pfx, sizeof(pfx)));
-	out_str("peer", " peer %s", t46_peer_name(be, r->peer_id, name, sizeof(name)));
+	out_str("peer", " peer %s", names_get(names, r->peer_id, name, sizeof(name)));
 	out_uint("peer_id", NULL, r->peer_id);
 	out_close_obj();
 	out_text("\n");
@@ -45,13 +81,17 @@ static int route_show(struct t46_ctx *ctx, const struct t46_cmd *c)
 		return T46_EXIT_ERR;
 	if (be_loaded(be) && be_route_list(be, &r, &n))
 		return T46_EXIT_ERR;
+	struct names names;
+
+	names_load(&names, be);
 	out_open_arr(NULL);
 	for (size_t i = 0; i < n; i++) {
 		if (!id || r[i].peer_id == id)
-			print_route(be, &r[i]);
+			print_route(&names, &r[i]);
 	}
 	out_close_arr();
 	out_flush();
+	free(names.name);
 	free(r);
 	return T46_EXIT_OK;
 }
@@ -72,8 +112,10 @@ static int route_get(struct t46_ctx *ctx, const struct t46_cmd *c)
 	}
 	if (err)
 		return T46_EXIT_ERR;
+	struct names names = {.be = be};
+
 	out_open_arr(NULL);
-	print_route(be, &r);
+	print_route(&names, &r);
 	out_close_arr();
 	out_flush();
 	return T46_EXIT_OK;
