@@ -34,6 +34,7 @@ E2E_PASSES=0
 E2E_NS=()       # namespaces created (deleted in teardown)
 E2E_ATTACHED=() # "NS IF" pairs tun46 was attached to (detached in teardown)
 E2E_PIDS=()     # background processes started by the test
+E2E_T46_NS=()   # namespaces where tun46 holds state (emptied in teardown)
 
 # ---- result printers ----
 pass() {
@@ -130,7 +131,20 @@ topo_down() {
 		"$TUN46" -n "$1" link detach dev "$2" >/dev/null 2>&1 ||
 			echo "# teardown: tun46 -n $1 link detach dev $2 failed" >&2
 	done
+	# then remove the rest of the state (peers, routes, pins under bpffs):
+	# applying an empty configuration leaves nothing behind
+	: >"$E2E_TMP/empty.conf"
+	local seen=" "
+	for a in "${E2E_ATTACHED[@]}" "${E2E_T46_NS[@]}"; do
+		ns=${a%% *}
+		case "$seen" in *" $ns "*) continue ;; esac
+		seen+="$ns "
+		ip netns pids "$ns" >/dev/null 2>&1 || continue
+		"$TUN46" -n "$ns" config apply "$E2E_TMP/empty.conf" >/dev/null 2>&1 ||
+			echo "# teardown: tun46 -n $ns config apply <empty file> failed" >&2
+	done
 	E2E_ATTACHED=()
+	E2E_T46_NS=()
 	for ns in "${E2E_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -141,6 +155,9 @@ e2e_cleanup() {
 	topo_down
 	rm -rf "$E2E_TMP"
 }
+
+# pin_dirs: the per-namespace pin directories tun46 holds now (for leak checks)
+pin_dirs() { ls /sys/fs/bpf/tun46 2>/dev/null | sort; }
 trap e2e_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -259,6 +276,7 @@ tun46_site() {
 	local ns=$1 lan=$2 wan=$3 mode=$4 local6=$5 remote6=$6 prefix=$7
 	shift 7
 	local out
+	E2E_T46_NS+=("$ns")
 	out=$(t46 -n "$ns" peer add site remote "$remote6" local "$local6" "$@" 2>&1) || {
 		echo "tun46 -n $ns peer add site remote $remote6 local $local6 $*: $out"
 		return 1

@@ -7,6 +7,7 @@
 e2e_require traffic
 
 for mode in $E2E_MODES; do
+	pins_before=$(pin_dirs)
 	mode_up "$mode" || {
 		topo_down
 		continue
@@ -64,5 +65,8 @@ for mode in $E2E_MODES; do
 		fi
 	done
 	topo_down
+	# teardown (link detach + empty config) left no pinned state behind
+	left=$(comm -13 <(echo "$pins_before") <(pin_dirs) | tr '\n' ' ')
+	check "$mode/teardown_no_pins_left" "pin directories left under /sys/fs/bpf/tun46: $left" [ -z "$left" ]
 done
 e2e_finish
