@@ -46,6 +46,7 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	if (!be)
 		return -ENOMEM;
 	be->lock_fd = -1;
+	be->bpffs_fd = -1;
 	for (i = 0; i < BE_MAP__MAX; i++)
 		be->map_fd[i] = -1;
 	be->readonly = opts && opts->readonly;
@@ -61,7 +62,7 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	err = netns_cookie(&be->netns_cookie);
 	if (err)
 		goto fail;
-	err = pin_find_bpffs(be->bpffs, sizeof(be->bpffs), !be->readonly);
+	err = pin_find_bpffs(be, !be->readonly);
 	if (err == -ENOENT && be->readonly)
 		goto nostate;
 	if (err)
@@ -86,6 +87,8 @@ nostate:
 	return 0;
 fail:
 	lock_release(be);
+	if (be->bpffs_fd >= 0)
+		close(be->bpffs_fd);
 	free(be);
 	return err;
 }
@@ -132,6 +135,8 @@ void be_close(struct be *be)
 	}
 	maps_close(be);
 	lock_release(be);
+	if (be->bpffs_fd >= 0)
+		close(be->bpffs_fd);
 	free(be);
 }
 
@@ -156,6 +161,7 @@ int be_ensure_loaded(struct be *be)
 		return -EROFS;
 	}
 	if (!be->loaded) {
+		gc_dead_namespaces(be); /* a new state: a good time to drop dead ones */
 		err = load_and_pin(be);
 		if (err)
 			return err;

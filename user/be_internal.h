@@ -49,6 +49,7 @@ struct be {
 	char bpffs[256]; /* where the bpffs is reached: /sys/fs/bpf or /proc/1/root/sys/fs/bpf */
 	char pin_dir[PATH_MAX];
 	uint64_t netns_cookie;
+	int bpffs_fd;		 /* O_PATH fd of another namespace's bpffs, or -1 */
 	int lock_fd;		 /* the pin directory, flock()ed; -1 when no state exists (readonly) */
 	int map_fd[BE_MAP__MAX]; /* -1 when not open */
 	uint32_t max_peers;
@@ -62,9 +63,19 @@ int netns_enter(const char *name);
 int netns_cookie(uint64_t *cookie);
 
 /* pin.c */
-int pin_find_bpffs(char *out, size_t len, bool mount_if_missing);
+int pin_find_bpffs(struct be *be, bool mount_if_missing);
 int pin_dir_path(struct be *be);
 int pin_remove_all(struct be *be);
+int pin_remove_dir(const char *dir);
+
+/* A DEVMAP_HASH made by user space, pinned as <pin dir>/tun46_alive, that
+ * holds the tunnel device.  The kernel drops a device from every devmap when
+ * it is unregistered, so once the namespace is gone this map (and
+ * tun46_ports) is empty: gc.c then removes that namespace's pins. */
+#define TUN46_ALIVE_PIN "tun46_alive"
+
+/* gc.c */
+void gc_dead_namespaces(struct be *be);
 bool pin_exists(const struct be *be, const char *name);
 int pin_path(const struct be *be, const char *name, char *out, size_t len);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * peers.c — tun46_peers (ARRAY, id -> peer) and tun46_decap (remote -> id),
+ * peers.c — tun46_peers (HASH, id -> peer; an update swaps the whole element) and tun46_decap (remote -> id),
  * "local auto", and the tunnel MTU that follows the peers' encap limit.
  */
 #include <arpa/inet.h>
@@ -203,7 +203,7 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 			if (err) {
 				be_err("cannot remove the old decap index entry of peer %s: %s", p.name,
 				       strerror(-err));
-				be_map_delete(be, BE_MAP_DECAP, &p.remote);
+				bpf_map_delete_elem(be->map_fd[BE_MAP_DECAP], &p.remote);
 				goto undo_peer;
 			}
 		}
@@ -220,17 +220,15 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 
 undo_peer:
 	if (had_old)
-		be_map_update(be, BE_MAP_PEERS, &id, &old, BPF_ANY);
-	else {
-		memset(&old, 0, sizeof(old));
-		be_map_update(be, BE_MAP_PEERS, &id, &old, BPF_ANY);
-	}
+		bpf_map_update_elem(be->map_fd[BE_MAP_PEERS], &id, &old, BPF_ANY);
+	else
+		bpf_map_delete_elem(be->map_fd[BE_MAP_PEERS], &id);
 	return err;
 }
 
 int be_peer_del(struct be *be, uint32_t id)
 {
-	struct tun46_peer old, zero;
+	struct tun46_peer old;
 	uint32_t owner;
 	bool had_decap;
 	int err;
@@ -250,12 +248,11 @@ int be_peer_del(struct be *be, uint32_t id)
 			return err;
 		}
 	}
-	memset(&zero, 0, sizeof(zero));
-	err = be_map_update(be, BE_MAP_PEERS, &id, &zero, BPF_ANY);
+	err = be_map_delete(be, BE_MAP_PEERS, &id);
 	if (err) {
 		be_err("cannot delete peer %s: %s", old.name, strerror(-err));
 		if (had_decap)
-			be_map_update(be, BE_MAP_DECAP, &old.remote, &id, BPF_ANY);
+			bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &id, BPF_ANY);
 		return err;
 	}
 	if (old.flags & TUN46_PEER_F_ENCAPLIMIT)

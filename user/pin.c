@@ -9,10 +9,13 @@
  *
  * <bpffs> is /sys/fs/bpf.  When it is not a bpffs here (not mounted, or
  * hidden because `ip netns exec` mounted a fresh sysfs on /sys in a private
- * mount namespace), the host's bpffs is reached through pid 1's root:
- * /proc/1/root/sys/fs/bpf.  When no bpffs is mounted at all, tun46 mounts
- * one on /sys/fs/bpf of the initial mount namespace (from a child that
- * enters pid 1's mount namespace when we are not in it).
+ * mount namespace), the host's bpffs is reached through the root of a
+ * process in the outer mount namespace: /proc/1/root/sys/fs/bpf, or, where
+ * pid 1 is out of reach (containers, sandboxes: EACCES), the same path
+ * under our nearest ancestor in another mount namespace.  It is then held
+ * open (O_PATH) and used as /proc/self/fd/N.  When no bpffs is mounted at
+ * all, tun46 mounts one on /sys/fs/bpf of that outer namespace (from a
+ * child that setns()es into it), or here when ours is the outermost.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,23 +31,13 @@
 #include <linux/magic.h>
 #include "be_internal.h"
 
-#define BPFFS_HOST     "/sys/fs/bpf"
-#define BPFFS_VIA_PID1 "/proc/1/root/sys/fs/bpf"
+#define BPFFS_HOST "/sys/fs/bpf"
 
 static bool is_bpffs(const char *path)
 {
 	struct statfs st;
 
 	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
-}
-
-static bool same_mount_ns_as_pid1(void)
-{
-	struct stat a, b;
-
-	if (stat("/proc/self/ns/mnt", &a) < 0 || stat("/proc/1/ns/mnt", &b) < 0)
-		return true; /* cannot tell: assume so, mount here */
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 static int mount_bpffs_here(void)
@@ -54,18 +47,20 @@ static int mount_bpffs_here(void)
 	return 0;
 }
 
-/* Mount bpffs on /sys/fs/bpf of pid 1's mount namespace from a child
- * process (setns(CLONE_NEWNS) must not change our own view). */
-static int mount_bpffs_in_pid1_ns(void)
+/* Mount bpffs on /sys/fs/bpf of pid's mount namespace from a child process
+ * (setns(CLONE_NEWNS) must not change our own view). */
+static int mount_bpffs_in_ns_of(pid_t target)
 {
+	char path[64];
 	int status;
 	pid_t pid;
 
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)target);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		int fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 || setns(fd, CLONE_NEWNS) < 0)
 			_exit(errno == EPERM ? 2 : 1);
@@ -78,46 +73,98 @@ static int mount_bpffs_in_pid1_ns(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 2 ? -EPERM : -EIO;
 }
 
-/* Find (and, when mount_if_missing, mount) the bpffs.  -ENOENT when there
- * is none and none may be mounted. */
-int pin_find_bpffs(char *out, size_t len, bool mount_if_missing)
+static pid_t parent_of(pid_t pid)
 {
-	int err;
+	char path[64], buf[512], *p;
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && sscanf(p + 1, " %*c %d", &ppid) != 1)
+		ppid = 0;
+	fclose(f);
+	return ppid;
+}
+
+/* Use <root of pid>/sys/fs/bpf through an O_PATH descriptor, so later paths
+ * (/proc/self/fd/N/...) do not depend on that process living on. */
+static int use_root_of(struct be *be, pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/root" BPFFS_HOST, (int)pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	be->bpffs_fd = fd;
+	snprintf(be->bpffs, sizeof(be->bpffs), "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/*
+ * Find (and, when mount_if_missing, mount) the bpffs; -ENOENT when there is
+ * none and none may be mounted.
+ *
+ * 1. /sys/fs/bpf here.
+ * 2. We may be in a private mount namespace whose /sys was remounted (`ip
+ *    netns exec`): look at /sys/fs/bpf in the root of pid 1, then of each
+ *    ancestor process, whose mount namespace differs from ours (pid 1's may
+ *    be unreadable, e.g. in a container; `ip netns exec` execs us directly,
+ *    so our parent is in the namespace it came from).
+ * 3. None mounted: mount one in the first such other namespace, or here if
+ *    our namespace is the outermost we can see.
+ */
+int pin_find_bpffs(struct be *be, bool mount_if_missing)
+{
+	struct stat self, other;
+	pid_t pid, outer = 0;
+	char path[64];
+	int err, hops;
 
 	if (is_bpffs(BPFFS_HOST)) {
-		snprintf(out, len, "%s", BPFFS_HOST);
+		snprintf(be->bpffs, sizeof(be->bpffs), "%s", BPFFS_HOST);
 		return 0;
 	}
-	if (same_mount_ns_as_pid1()) {
-		if (!mount_if_missing)
-			return -ENOENT;
-		err = mount_bpffs_here();
-		if (err == -EPERM || err == -EACCES)
-			return be_err_perm(err, "mounting bpffs on " BPFFS_HOST);
-		if (err || !is_bpffs(BPFFS_HOST)) {
-			be_err("no bpffs on %s and mounting one failed: %s; run `mount -t bpf bpf %s`", BPFFS_HOST,
-			       strerror(err ? -err : ENODEV), BPFFS_HOST);
-			return err ? err : -ENODEV;
-		}
-		snprintf(out, len, "%s", BPFFS_HOST);
-		return 0;
+	if (stat("/proc/self/ns/mnt", &self) < 0)
+		memset(&self, 0, sizeof(self));
+	for (pid = 1, hops = 0; pid > 0 && hops < 64; pid = hops++ ? parent_of(pid) : getppid()) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		if (stat(path, &other) < 0 || (other.st_ino == self.st_ino && other.st_dev == self.st_dev))
+			continue; /* unreadable, or our own namespace */
+		if (!outer)
+			outer = pid;
+		snprintf(path, sizeof(path), "/proc/%d/root" BPFFS_HOST, (int)pid);
+		if (is_bpffs(path))
+			return use_root_of(be, pid);
 	}
-	/* Private mount namespace (ip netns exec): use the host's bpffs. */
-	if (!is_bpffs(BPFFS_VIA_PID1)) {
-		if (!mount_if_missing)
-			return -ENOENT;
-		err = mount_bpffs_in_pid1_ns();
+	if (!mount_if_missing)
+		return -ENOENT;
+	if (outer) {
+		err = mount_bpffs_in_ns_of(outer);
+		snprintf(path, sizeof(path), "/proc/%d/root" BPFFS_HOST, (int)outer);
 		if (err == -EPERM)
 			return be_err_perm(err, "mounting bpffs on " BPFFS_HOST " of the host");
-		if (err || !is_bpffs(BPFFS_VIA_PID1)) {
-			be_err(
-			    "%s is hidden in this mount namespace and no bpffs is reachable at %s; run `mount -t bpf "
-			    "bpf %s` on the host",
-			    BPFFS_HOST, BPFFS_VIA_PID1, BPFFS_HOST);
+		if (err || !is_bpffs(path)) {
+			be_err("%s is hidden in this mount namespace and no bpffs could be mounted for the host; run "
+			       "`mount -t bpf bpf %s` on the host",
+			       BPFFS_HOST, BPFFS_HOST);
 			return -ENODEV;
 		}
+		return use_root_of(be, outer);
 	}
-	snprintf(out, len, "%s", BPFFS_VIA_PID1);
+	err = mount_bpffs_here();
+	if (err == -EPERM || err == -EACCES)
+		return be_err_perm(err, "mounting bpffs on " BPFFS_HOST);
+	if (err || !is_bpffs(BPFFS_HOST)) {
+		be_err("no bpffs on %s and mounting one failed: %s; run `mount -t bpf bpf %s`", BPFFS_HOST,
+		       strerror(err ? -err : ENODEV), BPFFS_HOST);
+		return err ? err : -ENODEV;
+	}
+	snprintf(be->bpffs, sizeof(be->bpffs), "%s", BPFFS_HOST);
 	return 0;
 }
 
@@ -144,23 +191,31 @@ bool pin_exists(const struct be *be, const char *name)
 	return pin_path(be, name, path, sizeof(path)) == 0 && stat(path, &st) == 0;
 }
 
-/* Remove every pin tun46 makes and the pin directory itself. */
-int pin_remove_all(struct be *be)
+/* Remove every pin tun46 makes in dir, and dir itself. */
+int pin_remove_dir(const char *dir)
 {
-	char path[PATH_MAX], name[64];
+	char path[PATH_MAX];
 	int i, err = 0;
 
-	for (i = 0; i < BE_MAP__MAX; i++) {
-		if (pin_path(be, be_map_names[i], path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
+	for (i = 0; i < BE_MAP__MAX + BE_PROG__MAX + 1; i++) {
+		if (i < BE_MAP__MAX)
+			snprintf(path, sizeof(path), "%s/%s", dir, be_map_names[i]);
+		else if (i < BE_MAP__MAX + BE_PROG__MAX)
+			snprintf(path, sizeof(path), "%s/prog_%s", dir, be_prog_names[i - BE_MAP__MAX]);
+		else
+			snprintf(path, sizeof(path), "%s/%s", dir, TUN46_ALIVE_PIN);
+		if (unlink(path) < 0 && errno != ENOENT)
 			err = -errno;
 	}
-	for (i = 0; i < BE_PROG__MAX; i++) {
-		snprintf(name, sizeof(name), "prog_%s", be_prog_names[i]);
-		if (pin_path(be, name, path, sizeof(path)) == 0 && unlink(path) < 0 && errno != ENOENT)
-			err = -errno;
-	}
-	if (rmdir(be->pin_dir) < 0 && errno != ENOENT)
+	if (rmdir(dir) < 0 && errno != ENOENT)
 		err = -errno;
+	return err;
+}
+
+int pin_remove_all(struct be *be)
+{
+	int err = pin_remove_dir(be->pin_dir);
+
 	if (err)
 		be_err("cannot remove the pins in %s: %s; remove them with `rm -r %s`", be->pin_dir, strerror(-err),
 		       be->pin_dir);

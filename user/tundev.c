@@ -124,6 +124,28 @@ uint32_t tundev_ifindex(struct be *be)
 	return cfg.tun_ifindex;
 }
 
+/* Record the tunnel device in <pin dir>/tun46_alive (see gc.c). */
+static int mark_alive(struct be *be, uint32_t idx)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (pin_path(be, TUN46_ALIVE_PIN, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "tun46_alive", 4, 4, 1, NULL);
+		if (fd < 0)
+			return -errno;
+		if (bpf_obj_pin(fd, path))
+			err = -errno;
+	}
+	if (!err && bpf_map_update_elem(fd, &idx, &idx, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* Create (or adopt) the tunnel device, configure it, attach tc_tun and
  * record it in tun46_config.  *ifindex: the device. */
 int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
@@ -168,6 +190,11 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	close(prog_fd);
 	if (err) {
 		be_err("cannot attach tc_tun to the egress of %s: %s", name, strerror(-err));
+		goto fail;
+	}
+	err = mark_alive(be, idx);
+	if (err) {
+		be_err("cannot record the tunnel device in %s: %s", TUN46_ALIVE_PIN, strerror(-err));
 		goto fail;
 	}
 	cfg.tun_ifindex = idx;

@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * test_backend.c — the backend (user/backend.h) against the real kernel, as
+ * root, inside network namespaces this test creates (unshare); SKIP when
+ * not root.  Checks state through the maps, the kernel routes, the tunnel
+ * device and the attached programs; measures 100,000 routes.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "backend.h"
+#include "unit.h"
+
+#define CHECK UNIT_CHECK
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* first line of a command's output as a number */
+static long sh_num(const char *cmd)
+{
+	char buf[64] = "";
+	FILE *f = popen(cmd, "r");
+	long v = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtol(buf, NULL, 10);
+		pclose(f);
+	}
+	return v;
+}
+
+static int pin_fd(struct be *be, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", be_pin_dir(be), name);
+	return bpf_obj_get(path);
+}
+
+static uint32_t pinned_prog_id(struct be *be, const char *name)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = pin_fd(be, name);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0)
+		return 0;
+	bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return info.id;
+}
+
+static void addr6(const char *s, union tun46_addr6 *a)
+{
+	inet_pton(AF_INET6, s, a->b);
+}
+
+static uint32_t a4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static struct tun46_peer mkpeer(const char *name, const char *remote, const char *local)
+{
+	struct tun46_peer p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	addr6(remote, &p.remote);
+	addr6(local, &p.local);
+	p.hoplimit = 64;
+	return p;
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static unsigned int if_mtu(const char *ifname)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "cat /sys/class/net/%s/mtu 2>/dev/null || ip -o link show %s | sed 's/.*mtu //'",
+		 ifname, ifname);
+	return (unsigned int)sh_num(cmd);
+}
+
+static long kroutes(void)
+{
+	return sh_num("ip -4 route show proto 46 | wc -l");
+}
+
+static int test_load(void)
+{
+	const char *t = "backend_load_pins_tundev";
+	struct be *be;
+	uint32_t cfgkey = 0, tun;
+	struct tun46_config cfg;
+	int fd, err;
+
+	CHECK(t, be_open(&be, &(struct be_opts){.readonly = true}) == 0, "readonly open failed");
+	CHECK(t, !be_loaded(be), "fresh namespace already loaded");
+	be_close(be);
+	CHECK(t, be_open(&be, NULL) == 0, "open failed");
+	err = be_ensure_loaded(be);
+	CHECK(t, err == 0, "ensure_loaded: %d", err);
+	CHECK(t, be_loaded(be), "not loaded after ensure_loaded");
+	CHECK(t, strstr(be_pin_dir(be), "/tun46/") != NULL, "pin dir %s", be_pin_dir(be));
+	fd = pin_fd(be, "tun46_config");
+	CHECK(t, fd >= 0, "no tun46_config pin in %s", be_pin_dir(be));
+	CHECK(t, bpf_map_lookup_elem(fd, &cfgkey, &cfg) == 0, "config lookup");
+	close(fd);
+	tun = if_nametoindex(TUN46_TUNDEV_NAME);
+	CHECK(t, tun && cfg.tun_ifindex == tun, "config tun_ifindex %u, device %u", cfg.tun_ifindex, tun);
+	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "tunnel MTU %u", if_mtu(TUN46_TUNDEV_NAME));
+	{
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)tun, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = TUN46_TC_HANDLE, .priority = TUN46_TC_PRIO);
+
+		CHECK(t, bpf_tc_query(&hook, &q) == 0 && q.prog_id == pinned_prog_id(be, "prog_tc_tun"),
+		      "tc_tun not on the tunnel device egress");
+	}
+	CHECK(t, be_ensure_loaded(be) == 0, "second ensure_loaded");
+	be_close(be);
+	/* nothing configured: close removed everything */
+	CHECK(t, if_nametoindex(TUN46_TUNDEV_NAME) == 0, "tunnel device left after close with no state");
+	UNIT_PASS(t);
+	return 0;
+}
+
+static int test_peers(struct be *be)
+{
+	const char *t = "backend_peers_decap_mtu";
+	struct tun46_peer p = mkpeer("site2", "fd00::2", "fd00::1"), q;
+	union tun46_addr6 r;
+	uint32_t id, id2, v;
+	int decap = pin_fd(be, "tun46_decap");
+
+	CHECK(t, decap >= 0, "decap pin");
+	CHECK(t, be_peer_alloc_id(be, &id) == 0 && id == 1, "alloc id %u", id);
+	CHECK(t, be_peer_set(be, id, &p) == 0, "peer set");
+	CHECK(t, be_peer_get(be, id, &q) == 0 && !strcmp(q.name, "site2") && (q.flags & TUN46_PEER_F_ACTIVE),
+	      "peer get");
+	CHECK(t, be_peer_find(be, "site2", &id2) == 0 && id2 == id, "find");
+	CHECK(t, be_peer_find(be, "nope", &id2) == -ENOENT, "find missing");
+	addr6("fd00::2", &r);
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) == 0 && v == id, "decap index of remote");
+	/* remote moves: new entry in, old one out */
+	addr6("fd00::22", &p.remote);
+	CHECK(t, be_peer_set(be, id, &p) == 0, "peer change");
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) != 0, "old decap entry left");
+	addr6("fd00::22", &r);
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) == 0 && v == id, "new decap entry");
+	/* a second peer may not take the same remote */
+	q = mkpeer("site3", "fd00::22", "fd00::1");
+	CHECK(t, be_peer_alloc_id(be, &id2) == 0 && id2 == 2, "alloc id 2");
+	CHECK(t, be_peer_set(be, id2, &q) == -EEXIST, "duplicate remote accepted");
+	addr6("fd00::3", &q.remote);
+	q.flags = TUN46_PEER_F_ENCAPLIMIT;
+	q.encaplimit = 4;
+	CHECK(t, be_peer_set(be, id2, &q) == 0, "peer 2 set");
+	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1452, "MTU with encaplimit %u", if_mtu(TUN46_TUNDEV_NAME));
+	CHECK(t, be_peer_del(be, id2) == 0, "peer del");
+	CHECK(t, be_peer_get(be, id2, &q) == -ENOENT, "deleted peer still there");
+	addr6("fd00::3", &r);
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) != 0, "decap entry of deleted peer");
+	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "MTU after encaplimit peer left %u", if_mtu(TUN46_TUNDEV_NAME));
+	close(decap);
+	UNIT_PASS(t);
+	return 0;
+}
+
+static int test_routes(struct be *be)
+{
+	const char *t = "backend_routes";
+	struct be_route r[3] = {
+	    {a4("192.168.2.0"), 24, 1},
+	    {a4("192.168.0.0"), 16, 1},
+	    {a4("10.1.0.0"), 16, 1},
+	};
+	struct be_route *list, got, bad = {a4("10.9.9.9"), 24, 1}, nopeer = {a4("10.2.0.0"), 16, 7};
+	uint32_t id;
+	size_t n;
+
+	CHECK(t, be_route_update(be, r, 3) == 0, "update");
+	CHECK(t, be_route_get(be, a4("192.168.2.0"), 24, &id) == 0 && id == 1, "exact get /24");
+	CHECK(t, be_route_get(be, a4("192.168.3.0"), 24, &id) == -ENOENT, "exact get of a covered non-route");
+	CHECK(t, be_route_get(be, a4("192.168.0.0"), 16, &id) == 0, "exact get /16");
+	CHECK(t, be_route_lookup(be, a4("192.168.2.77"), &got) == 0 && got.plen == 24, "lookup longest");
+	CHECK(t, be_route_lookup(be, a4("192.168.9.1"), &got) == 0 && got.plen == 16, "lookup shorter");
+	CHECK(t, be_route_lookup(be, a4("172.16.0.1"), &got) == -ENOENT, "lookup none");
+	CHECK(t, be_route_list(be, &list, &n) == 0 && n == 3, "list %zu", n);
+	CHECK(t, list[0].addr == a4("10.1.0.0") && list[1].plen == 16 && list[2].plen == 24, "list order");
+	free(list);
+	CHECK(t, kroutes() == 3, "kernel routes %ld", kroutes());
+	CHECK(t, sh_num("ip -4 route show 192.168.2.0/24 dev " TUN46_TUNDEV_NAME " proto 46 | grep -c 'mtu 1460'") == 1,
+	      "kernel route with mtu 1460");
+	CHECK(t, be_route_update(be, &bad, 1) == -EINVAL, "host bits accepted");
+	CHECK(t, be_route_update(be, &nopeer, 1) == -ENOENT, "missing peer accepted");
+	CHECK(t, be_route_delete(be, &r[2], 1) == 0, "delete");
+	CHECK(t, be_route_get(be, a4("10.1.0.0"), 16, &id) == -ENOENT, "deleted route still there");
+	CHECK(t, kroutes() == 2, "kernel routes after delete %ld", kroutes());
+	CHECK(t, be_route_delete(be, &r[2], 1) == -ENOENT, "delete of a missing route");
+	UNIT_PASS(t);
+	return 0;
+}
+
+/* TUN46_FAIL_AFTER: a failed batch leaves maps and kernel routes as they were */
+static int test_rollback(void)
+{
+	const char *t = "backend_fail_after_rollback";
+	struct be_route r[10], *list;
+	struct be *be;
+	size_t n, i;
+	int err;
+
+	for (i = 0; i < 10; i++)
+		r[i] = (struct be_route){htonl(0x0b000000 + (i << 8)), 24, 1};
+	r[9] = (struct be_route){a4("192.168.2.0"), 24, 1}; /* exists: must keep its value */
+	setenv("TUN46_FAIL_AFTER", "5", 1);
+	CHECK(t, be_open(&be, NULL) == 0, "open");
+	unsetenv("TUN46_FAIL_AFTER");
+	err = be_route_update(be, r, 10);
+	CHECK(t, err == -ENOSPC, "injected failure not reported: %d", err);
+	CHECK(t, be_route_list(be, &list, &n) == 0 && n == 2, "routes after rollback: %zu, want 2", n);
+	free(list);
+	CHECK(t, kroutes() == 2, "kernel routes after rollback %ld", kroutes());
+	CHECK(t, be_route_update(be, r, 10) == 0, "hook is one-shot");
+	CHECK(t, be_route_delete(be, r, 9) == 0, "cleanup");
+	be_close(be);
+	UNIT_PASS(t);
+	return 0;
+}
+
+static int test_links(struct be *be)
+{
+	const char *t = "backend_link_attach_detach";
+	uint32_t v0 = if_nametoindex("tv0"), v2 = if_nametoindex("tv2"), v4 = if_nametoindex("tv4"), xid = 0, v;
+	struct be_link *links;
+	union tun46_addr6 local, remote, want;
+	size_t n;
+	int ports = pin_fd(be, "tun46_ports");
+
+	CHECK(t, v0 && v2 && v4 && ports >= 0, "veths missing");
+	CHECK(t, be_link_attach(be, "tv0", TUN46_ROLE_LAN, TUN46_MODE_XDP) == 0, "attach lan xdp");
+	CHECK(t, bpf_xdp_query_id(v0, XDP_FLAGS_DRV_MODE, &xid) == 0 && xid == pinned_prog_id(be, "prog_xdp_lan"),
+	      "xdp_lan not attached natively (id %u)", xid);
+	CHECK(t, bpf_map_lookup_elem(ports, &v0, &v) == 0 && v == v0, "tv0 not in ports");
+	CHECK(t, be_link_attach(be, "tv0", TUN46_ROLE_LAN, TUN46_MODE_XDP) == -EEXIST, "double attach");
+	CHECK(t, be_link_attach(be, "nosuch0", TUN46_ROLE_LAN, TUN46_MODE_XDP) == -ENODEV, "missing interface");
+	CHECK(t, be_link_attach(be, TUN46_TUNDEV_NAME, TUN46_ROLE_WAN, TUN46_MODE_TC) == -EINVAL, "tunnel device");
+	CHECK(t, be_link_attach(be, "tv2", TUN46_ROLE_WAN, TUN46_MODE_XDP_GENERIC) == 0, "attach wan generic");
+	CHECK(t, bpf_xdp_query_id(v2, XDP_FLAGS_SKB_MODE, &xid) == 0 && xid == pinned_prog_id(be, "prog_xdp_wan"),
+	      "xdp_wan generic");
+	{
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)v2, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = TUN46_TC_HANDLE, .priority = TUN46_TC_PRIO);
+
+		CHECK(t, bpf_tc_query(&hook, &q) == 0 && q.prog_id == pinned_prog_id(be, "prog_tc_wan"),
+		      "tc_wan on WAN ingress in xdp-generic mode");
+	}
+	CHECK(t, be_link_attach(be, "tv4", TUN46_ROLE_LAN, TUN46_MODE_TC) == 0, "attach lan tc");
+	CHECK(t, be_link_list(be, &links, &n) == 0 && n == 3, "link list %zu", n);
+	CHECK(t,
+	      links[1].ifindex == v2 && links[1].link.role == TUN46_ROLE_WAN &&
+		  links[1].link.mode == TUN46_MODE_XDP_GENERIC &&
+		  (links[1].link.flags & (TUN46_LINK_F_XDP | TUN46_LINK_F_TC_INGRESS | TUN46_LINK_F_CLSACT_OURS)) ==
+		      (TUN46_LINK_F_XDP | TUN46_LINK_F_TC_INGRESS | TUN46_LINK_F_CLSACT_OURS) &&
+		  !strcmp(links[1].ifname, "tv2"),
+	      "link record of tv2 (flags %#x)", links[1].link.flags);
+	free(links);
+	/* local auto: the WAN's global address */
+	addr6("fd00::99", &remote);
+	addr6("fd00::1", &want);
+	CHECK(t, be_local_auto(be, &remote, &local) == 0 && !memcmp(&local, &want, 16), "local auto from the WAN");
+
+	CHECK(t, be_link_detach(be, "tv0") == 0, "detach tv0");
+	CHECK(t, bpf_xdp_query_id(v0, XDP_FLAGS_DRV_MODE, &xid) == 0 && xid == 0, "XDP left on tv0");
+	CHECK(t, bpf_map_lookup_elem(ports, &v0, &v) != 0, "tv0 still in ports");
+	CHECK(t, be_link_detach(be, "tv0") == -ENOENT, "double detach");
+	CHECK(t, be_link_detach(be, "tv2") == 0 && be_link_detach(be, "tv4") == 0, "detach tv2, tv4");
+	CHECK(t, sh_num("tc qdisc show dev tv2 | grep -c clsact") == 0, "clsact left on tv2");
+	CHECK(t, bpf_xdp_query_id(v2, XDP_FLAGS_SKB_MODE, &xid) == 0 && xid == 0, "XDP left on tv2");
+	/* local auto without a WAN: the kernel's source toward remote */
+	CHECK(t, be_local_auto(be, &remote, &local) == 0 && !memcmp(&local, &want, 16), "local auto by route");
+	close(ports);
+	UNIT_PASS(t);
+	return 0;
+}
+
+static int test_stats(struct be *be)
+{
+	const char *t = "backend_stats_sum_reset";
+	int ncpu = libbpf_num_possible_cpus(), fd = pin_fd(be, "tun46_stats"), i;
+	struct tun46_stats_key k = {.ifindex = 5, .peer_id = 1};
+	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct be_stats_entry *e;
+	size_t n;
+
+	CHECK(t, fd >= 0 && vals, "stats pin");
+	for (i = 0; i < ncpu; i++)
+		vals[i].c[TUN46_C_ENCAP_PACKETS] = i + 1;
+	CHECK(t, bpf_map_update_elem(fd, &k, vals, BPF_ANY) == 0, "seed entry");
+	CHECK(t, be_stats_read(be, &e, &n) == 0 && n >= 1, "read");
+	for (i = 0; i < (int)n; i++)
+		if (e[i].ifindex == 5)
+			break;
+	CHECK(t, i < (int)n && e[i].sum.c[TUN46_C_ENCAP_PACKETS] == (uint64_t)ncpu * (ncpu + 1) / 2, "sum over %d cpus",
+	      ncpu);
+	free(e);
+	CHECK(t, be_stats_reset(be) == 0, "reset");
+	CHECK(t, be_stats_read(be, &e, &n) == 0, "read again");
+	for (i = 0; i < (int)n; i++)
+		CHECK(t, e[i].sum.c[TUN46_C_ENCAP_PACKETS] == 0, "not reset");
+	free(e);
+	bpf_map_delete_elem(fd, &k);
+	close(fd);
+	free(vals);
+	UNIT_PASS(t);
+	return 0;
+}
+
+static long memlock_of(struct be *be, const char *map)
+{
+	char path[64], line[256];
+	long v = -1;
+	int fd = pin_fd(be, map);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "memlock:", 8))
+			v = strtol(line + 8, NULL, 10);
+	if (f)
+		fclose(f);
+	close(fd);
+	return v;
+}
+
+static int test_scale(struct be *be)
+{
+	const char *t = "backend_100k_routes";
+	enum { N = 100000 };
+	struct be_route *r = malloc(N * sizeof(*r)), *list;
+	double t0, t_add, t_list, t_del, t_repl;
+	long mem0 = memlock_of(be, "tun46_routes"), mem;
+	size_t i, n;
+
+	CHECK(t, r != NULL, "malloc");
+	for (i = 0; i < N; i++) /* 100,000 distinct /24s from 20.0.0.0 */
+		r[i] = (struct be_route){htonl(0x14000000 + ((uint32_t)i << 8)), 24, 1};
+	t0 = now();
+	CHECK(t, be_route_update(be, r, N) == 0, "update 100k");
+	t_add = now() - t0;
+	mem = memlock_of(be, "tun46_routes");
+	CHECK(t, kroutes() == N + 2, "kernel routes %ld", kroutes());
+	t0 = now();
+	CHECK(t, be_route_list(be, &list, &n) == 0 && n == N + 2, "list %zu", n);
+	t_list = now() - t0;
+	free(list);
+	t0 = now();
+	CHECK(t, be_route_update(be, r, N) == 0, "replace 100k");
+	t_repl = now() - t0;
+	t0 = now();
+	CHECK(t, be_route_delete(be, r, N) == 0, "delete 100k");
+	t_del = now() - t0;
+	CHECK(t, kroutes() == 2, "kernel routes after delete %ld", kroutes());
+	printf("PASS %s: add %.3f s, replace %.3f s, list %.3f s, delete %.3f s; route map memlock %.1f MiB "
+	       "(%.0f bytes/route)\n",
+	       t, t_add, t_repl, t_list, t_del, (mem - mem0) / 1048576.0, (double)(mem - mem0) / N);
+	free(r);
+	return 0;
+}
+
+static int test_teardown(struct be *be)
+{
+	const char *t = "backend_teardown_removes_pins";
+	struct be_route r[2] = {{a4("192.168.2.0"), 24, 1}, {a4("192.168.0.0"), 16, 1}};
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", be_pin_dir(be));
+	CHECK(t, be_route_delete(be, r, 2) == 0, "delete routes");
+	CHECK(t, be_peer_del(be, 1) == 0, "delete peer");
+	be_close(be);
+	CHECK(t, !dir_exists(dir), "pin dir %s left", dir);
+	CHECK(t, if_nametoindex(TUN46_TUNDEV_NAME) == 0, "tunnel device left");
+	UNIT_PASS(t);
+	return 0;
+}
+
+/* In a child: new netns (optionally a private mount ns with a fresh sysfs
+ * on /sys, as `ip netns exec` makes), load, add a peer named `name`, print
+ * the pin dir to fd, then check that no other peer is visible. */
+static int child_ns(int wfd, const char *name, bool hide_sys)
+{
+	struct tun46_peer p = mkpeer(name, "fd00::2", "fd00::1");
+	struct be *be;
+	uint32_t id;
+	int n = 0;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 10;
+	if (hide_sys) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return 11;
+		umount2("/sys", MNT_DETACH);
+		if (mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+			return 12;
+	}
+	if (be_open(&be, NULL) || be_ensure_loaded(be) || be_peer_set(be, 1, &p))
+		return 13;
+	if (dprintf(wfd, "%s\n", be_pin_dir(be)) < 0)
+		return 14;
+	for (id = 1; id < 8; id++)
+		n += be_peer_get(be, id, &p) == 0;
+	if (n != 1)
+		return 15;
+	be_peer_del(be, 1);
+	be_close(be);
+	return 0;
+}
+
+static int run_child(const char *name, bool hide_sys, char *dir, size_t len)
+{
+	int pfd[2], status;
+	pid_t pid;
+	ssize_t r;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		_exit(child_ns(pfd[1], name, hide_sys));
+	}
+	close(pfd[1]);
+	r = read(pfd[0], dir, len - 1);
+	dir[r > 0 ? r : 0] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int test_isolation(void)
+{
+	const char *t = "backend_namespaces_isolated";
+	char a[4096], b[4096], pa[4200], pb[4200];
+	int ra = run_child("nsA", false, a, sizeof(a)), rb = run_child("nsB", true, b, sizeof(b));
+
+	CHECK(t, ra == 0 && rb == 0, "children failed: %d %d", ra, rb);
+	strtok(a, "\n");
+	strtok(b, "\n");
+	CHECK(t, strstr(a, "/tun46/") && strstr(b, "/tun46/"), "pin dirs %s %s", a, b);
+	CHECK(t, strcmp(strstr(a, "/tun46/"), strstr(b, "/tun46/")) != 0, "two namespaces share %s", a);
+	snprintf(pa, sizeof(pa), "/sys/fs/bpf%s", strstr(a, "/tun46/"));
+	snprintf(pb, sizeof(pb), "/sys/fs/bpf%s", strstr(b, "/tun46/"));
+	CHECK(t, !dir_exists(pa) && !dir_exists(pb), "pins left after the last peer went");
+	printf("PASS %s: %s and %s (new netns + hidden /sys)\n", t, a, b);
+	return 0;
+}
+
+/* A namespace that dies with state in it: its pins go at the next first
+ * load in another namespace (its devmaps empty when its devices go). */
+static int test_gc(void)
+{
+	const char *t = "backend_gc_dead_namespace";
+	char dead[4096], other[4096], path[4200];
+	int pfd[2], status, i;
+	pid_t pid;
+	ssize_t r;
+
+	CHECK(t, pipe(pfd) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		struct tun46_peer p = mkpeer("left", "fd00::2", "fd00::1");
+		struct be *be;
+
+		close(pfd[0]);
+		if (unshare(CLONE_NEWNET) || be_open(&be, NULL) || be_ensure_loaded(be) || be_peer_set(be, 1, &p))
+			_exit(1);
+		dprintf(pfd[1], "%s", strstr(be_pin_dir(be), "/tun46/"));
+		be_close(be);
+		_exit(0); /* the namespace dies with its last process */
+	}
+	close(pfd[1]);
+	r = read(pfd[0], dead, sizeof(dead) - 1);
+	dead[r > 0 ? r : 0] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	CHECK(t, WIFEXITED(status) && WEXITSTATUS(status) == 0 && r > 0, "child failed");
+	snprintf(path, sizeof(path), "/sys/fs/bpf%s", dead);
+	CHECK(t, dir_exists(path), "state of the child not found at %s", path);
+	for (i = 0; i < 50 && dir_exists(path); i++) {
+		usleep(100000); /* namespace cleanup is asynchronous */
+		run_child("gc", false, other, sizeof(other));
+	}
+	CHECK(t, !dir_exists(path), "pins of a dead namespace left at %s", path);
+	UNIT_PASS(t);
+	return 0;
+}
+
+/* As under `ip netns exec`: a private mount namespace with a fresh sysfs on
+ * /sys hides /sys/fs/bpf; the state of this namespace must still be found
+ * (through another process's root) and be writable. */
+static int test_hidden_sysfs(const char *mine)
+{
+	const char *t = "backend_hidden_sysfs_finds_host_bpffs";
+	char dir[4096];
+	int pfd[2], status, rc;
+	pid_t pid;
+	ssize_t r;
+
+	CHECK(t, mine && pipe(pfd) == 0, "setup");
+	pid = fork();
+	if (pid == 0) {
+		struct be_route rt = {a4("10.77.0.0"), 16, 1};
+		struct be *be;
+		uint32_t id;
+
+		close(pfd[0]);
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(10);
+		umount2("/sys", MNT_DETACH);
+		if (mount("sysfs", "/sys", "sysfs", 0, NULL))
+			_exit(11);
+		if (be_open(&be, NULL))
+			_exit(12);
+		dprintf(pfd[1], "%s", be_pin_dir(be));
+		if (!be_loaded(be) || be_peer_find(be, "site2", &id) || id != 1)
+			_exit(13);
+		if (be_route_update(be, &rt, 1) || be_route_get(be, rt.addr, 16, &id) || be_route_delete(be, &rt, 1))
+			_exit(14);
+		be_close(be);
+		_exit(0);
+	}
+	close(pfd[1]);
+	r = read(pfd[0], dir, sizeof(dir) - 1);
+	dir[r > 0 ? r : 0] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	CHECK(t, rc == 0, "child step %d failed (pin dir '%s')", rc, dir);
+	CHECK(t, strncmp(dir, "/proc/", 6) == 0 && strstr(dir, "/tun46/") && !strcmp(strstr(dir, "/tun46/"), mine),
+	      "pin dir %s, want the state %s", dir, mine);
+	printf("PASS %s: reached as %s\n", t, dir);
+	return 0;
+}
+
+/* -n NAME and `ip netns exec NAME` reach the same state */
+static int test_netns_option(void)
+{
+	const char *t = "backend_dash_n_and_ip_netns_exec";
+	char ns[64], cmd[256];
+	int status, rc;
+	pid_t pid;
+
+	snprintf(ns, sizeof(ns), "t46be%d", getpid());
+	if (sh("ip netns add %s", ns)) {
+		UNIT_SKIP(t, "ip netns add failed");
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct tun46_peer p = mkpeer("viaN", "fd00::2", "fd00::1");
+		struct be *be;
+
+		if (be_open(&be, &(struct be_opts){.netns = ns}) || be_ensure_loaded(be) || be_peer_set(be, 1, &p))
+			_exit(1);
+		be_close(be);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	/* the tunnel device exists in that namespace, not here */
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip link show %s >/dev/null 2>&1", ns, TUN46_TUNDEV_NAME);
+	if (rc == 0 && sh("%s", cmd))
+		rc = 2;
+	pid = fork();
+	if (pid == 0) { /* as under `ip netns exec`: a private mount ns, fresh sysfs */
+		struct tun46_peer p;
+		struct be *be;
+		uint32_t id;
+
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(3);
+		umount2("/sys", MNT_DETACH);
+		if (be_open(&be, &(struct be_opts){.netns = ns}) || !be_loaded(be) || be_peer_find(be, "viaN", &id) ||
+		    be_peer_get(be, id, &p) || be_peer_del(be, id))
+			_exit(4);
+		be_close(be);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (rc == 0)
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 5;
+	if (rc == 0 && !sh("%s", cmd))
+		rc = 6; /* state removed with the last peer */
+	sh("ip netns del %s", ns);
+	CHECK(t, rc == 0, "step %d failed", rc);
+	UNIT_PASS(t);
+	return 0;
+}
+
+int main(void)
+{
+	char suffix[256];
+	struct tun46_peer p;
+	struct be *be;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		UNIT_SKIP("backend", "needs root (network namespaces, BPF)");
+		return 0;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		UNIT_SKIP("backend", "cannot create a network namespace: %s", strerror(errno));
+		return 0;
+	}
+	if (sh("ip link set lo up && ip link add tv0 type veth peer name tv1 && ip link add tv2 type veth peer name "
+	       "tv3 "
+	       "&& ip link add tv4 type veth peer name tv5 && for i in 0 1 2 3 4 5; do ip link set tv$i up; done && "
+	       "ip -6 addr add fd00::1/64 dev tv2 nodad && sysctl -qw net.ipv4.ip_forward=1 "
+	       "net.ipv6.conf.all.forwarding=1")) {
+		UNIT_FAIL("backend", "cannot set up veths in the test namespace");
+		return UNIT_EXIT();
+	}
+	if (test_load())
+		return UNIT_EXIT();
+	if (be_open(&be, NULL) || be_ensure_loaded(be)) {
+		UNIT_FAIL("backend", "open/load");
+		return UNIT_EXIT();
+	}
+	if (test_peers(be) || test_routes(be) || test_links(be) || test_stats(be) || test_scale(be)) {
+		be_close(be);
+		return UNIT_EXIT();
+	}
+	be_close(be); /* a peer and routes remain: the state stays */
+	if (be_open(&be, &(struct be_opts){.readonly = true}) || !be_loaded(be) || be_peer_get(be, 1, &p)) {
+		UNIT_FAIL("backend_state_survives_close", "state gone after close");
+		return UNIT_EXIT();
+	}
+	UNIT_PASS("backend_state_survives_close");
+	snprintf(suffix, sizeof(suffix), "%s", strstr(be_pin_dir(be), "/tun46/"));
+	be_close(be); /* the child below takes the lock */
+	test_hidden_sysfs(suffix);
+	test_rollback();
+	if (be_open(&be, NULL) == 0)
+		test_teardown(be);
+	test_isolation();
+	test_gc();
+	test_netns_option();
+	return UNIT_EXIT();
+}
