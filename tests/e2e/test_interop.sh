@@ -36,6 +36,9 @@ check_wan_bytes() {
 		ilen=$((16#$(frame_field "$f" $((inner + 2)) 2)))
 		[ "$pl" = $((ilen + inner - 54)) ] || bad+="payload length $pl, inner total length $ilen; "
 		[ "$hl" = 40 ] || bad+="hop limit 0x$hl (want 0x40, ip6tnl default 64); "
+		[ "$(frame_field "$f" 14 1)" = 60 ] || bad+="version/traffic class byte $(frame_field "$f" 14 1) (want 60); "
+		# flow label: a hash of the inner flow (never 0), like Linux auto flow labels
+		[ $((16#$(frame_field "$f" 15 3) & 0xfffff)) != 0 ] || bad+="flow label 0 (want a hash of the inner flow); "
 		ttl=$(frame_field "$f" $((inner + 8)) 1)
 		[ "$ttl" = 3f ] || bad+="inner TTL 0x$ttl (want 0x3f: 64 decremented once); "
 		[ -n "$bad" ] && break

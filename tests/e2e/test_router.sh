@@ -22,9 +22,17 @@ for mode in $E2E_MODES; do
 	check "$mode/ping_r1_h2" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
 	check "$mode/ping_r1_h2_source" "h2 saw echo requests from '$src' (want 192.168.1.1)" [ "$src" = "192.168.1.1 " ]
 
-	# -- h1 -> r2's LAN address: decapsulated for the router itself
+	# -- h1 -> r2's LAN address: decapsulated for the router itself; the
+	#    kernel sees it arrive on the tunnel device (as with ip6tnl), so
+	#    `tcpdump -i tun46` shows it
+	capture_start "$R2" tun46 "$E2E_TMP/tun.cap" icmp
 	n=$(ping_count "$H1" 192.168.2.1 -c 3 -i 0.2 -W 2)
+	capture_stop
 	check "$mode/ping_h1_r2lan" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
+	c=$(grep -c 'IP 192.168.1.2 > 192.168.2.1: ICMP echo request' "$E2E_TMP/tun.cap")
+	check "$mode/r2_tundev_shows_inbound" "tcpdump -i tun46 on r2 saw $c of 3 decapsulated echo requests" [ "$c" = 3 ]
+	c=$(grep -c 'IP 192.168.2.1 > 192.168.1.2: ICMP echo reply' "$E2E_TMP/tun.cap")
+	check "$mode/r2_tundev_shows_outbound" "tcpdump -i tun46 on r2 saw $c of 3 echo replies it sent (ip6tnl shows both directions; here only inbound)" [ "$c" = 3 ]
 	# -- router to router across the tunnel, both ways
 	n=$(ping_count "$R1" 192.168.2.1 -c 3 -i 0.2 -W 2)
 	check "$mode/ping_r1_r2lan" "received ${n:-0} of 3 replies" [ "${n:-0}" = 3 ]
@@ -37,6 +45,8 @@ for mode in $E2E_MODES; do
 	# -- neighbour misses: flush the routers' neighbour tables, then the first
 	#    packet of a new flow must arrive (5 rounds, each a single echo)
 	lost=""
+	j1=$(stats_json "$R1")
+	j2=$(stats_json "$R2")
 	for i in 1 2 3 4 5; do
 		for ns in "$R1" "$R2"; do
 			ip -n "$ns" neigh flush all >/dev/null 2>&1
@@ -50,6 +60,18 @@ for mode in $E2E_MODES; do
 		[ "${n:-0}" = 1 ] || lost+="h2->h1#$i "
 	done
 	check "$mode/neigh_miss_first_packet" "first echo lost after 'ip neigh flush all' on r1 and r2: $lost" [ -z "$lost" ]
+	# in the XDP modes the misses really went through the slow path (the fast
+	# path saw no neighbour); mode tc redirects with bpf_redirect_neigh(),
+	# which resolves the neighbour itself, so nothing is passed there
+	k1=$(stats_json "$R1")
+	k2=$(stats_json "$R2")
+	miss=0
+	for c in encap_pass_no_neigh decap_pass_no_neigh; do
+		miss=$((miss + $(num "$(counter "$R1" $c "$k1")") - $(num "$(counter "$R1" $c "$j1")")))
+		miss=$((miss + $(num "$(counter "$R2" $c "$k2")") - $(num "$(counter "$R2" $c "$j2")")))
+	done
+	[ "$mode" = tc ] ||
+		check "$mode/neigh_miss_counted" "encap/decap_pass_no_neigh on r1+r2 rose by $miss over 10 flushed flows (want >= 10)" [ "$miss" -ge 10 ]
 
 	# -- the same with a single UDP datagram (no retransmission to hide a loss)
 	lost=""
