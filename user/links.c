@@ -137,10 +137,6 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		be_err("cannot attach to %s: it is tun46's own tunnel device", ifname);
 		return -EINVAL;
 	}
-	warn_sysctl_off("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
-	if (role == TUN46_ROLE_WAN)
-		warn_sysctl_off("/proc/sys/net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding");
-
 	/* 1. a redirect target before any program can redirect to it */
 	err = be_map_update(be, BE_MAP_PORTS, &ifindex, &ifindex, BPF_ANY);
 	if (err) {
@@ -190,6 +186,9 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		be_err("cannot attach to %s: cannot record it in tun46_links: %s", ifname, strerror(-err));
 		goto undo;
 	}
+	warn_sysctl_off("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
+	if (role == TUN46_ROLE_WAN)
+		warn_sysctl_off("/proc/sys/net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding");
 	return 0;
 undo:
 	undo_attach(be, ifindex, &l, ifname);
