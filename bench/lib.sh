@@ -185,19 +185,31 @@ path_tun46() {
 # sink_count NS IF -> "packets bytes"
 sink_count() { nsx "$1" "$BUILD"/bench/sink read "$2"; }
 
-# rate_run SIZE SECONDS FLOWS [PPS] -> JSON {"offered":..,"delivered":..,"seconds":..}
+# h1's veth counter of frames handed to r1 (the generator's XDP_TX that fit
+# in r1's receive ring; the rest are tx_queue_0_xdp_xmit_errors)
+h1_sent() { nsx "$H1" ethtool -S bh1 2>/dev/null | awk '$1 == "tx_queue_0_xdp_xmit:" {print $2}'; }
+
+# gen_run SIZE SECONDS FLOWS PPS PER_CALL -> generator JSON
+gen_run() {
+	nsx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z "$1" \
+		-f "$3" -t "$2" -r "$4" -c "$GEN_CPU" -n "$5"
+}
+
+# rate_run SIZE SECONDS FLOWS [PPS [PER_CALL]] -> JSON: offered (generator), sent (into
+# r1's ring), delivered (h2's sink), rates, loss (of offered), router_loss (sent - delivered)
 rate_run() {
-	local size=$1 secs=$2 flows=$3 pps=${4:-0} before after g
+	local size=$1 secs=$2 flows=$3 pps=${4:-0} per=${5:-1048576} before after s0 s1 g
 	before=$(sink_count "$H2" bh2) || return 1
-	g=$(nsx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z "$size" \
-		-f "$flows" -t "$secs" -r "$pps" -c "$GEN_CPU") || return 1
+	s0=$(h1_sent)
+	g=$(gen_run "$size" "$secs" "$flows" "$pps" "$per") || return 1
 	sleep 0.2 # let the last frames drain
 	after=$(sink_count "$H2" bh2) || return 1
-	local off sec
-	off=$(jq -r .offered <<<"$g") sec=$(jq -r .seconds <<<"$g")
-	jq -nc --argjson off "$off" --argjson sec "$sec" --argjson d "$((${after% *} - ${before% *}))" \
-		--argjson size "$size" \
-		'{size:$size, offered:$off, delivered:$d, seconds:$sec, offered_pps:($off/$sec), pps:($d/$sec), loss:(1-($d/(if $off>0 then $off else 1 end)))}'
+	s1=$(h1_sent)
+	jq -nc --argjson g "$g" --argjson d "$((${after% *} - ${before% *}))" --argjson sent "$((s1 - s0))" \
+		--argjson size "$size" --argjson req "$pps" \
+		'{size:$size, requested_pps:$req, offered:$g.offered, sent:$sent, delivered:$d, seconds:$g.seconds,
+		  offered_pps:($g.offered/$g.seconds), pps:($d/$g.seconds),
+		  loss:(1-($d/(if $g.offered>0 then $g.offered else 1 end))), router_loss:($sent-$d)}'
 }
 
 # ---- progcost namespace: pl0<->pl1 (LAN), pw0<->pw1 (WAN), sinks on pl1/pw1 ----

@@ -27,7 +27,7 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
   | ($sum0 | map(. as $e | $e + {ratio: ([$sum0[] | select(.path == "srv6" and .metric == $e.metric) | .median][0]
         as $ref | if $ref and $ref != 0 and ($e.path | startswith("prog:") | not) then $e.median / $ref else null end)})) as $sum
   | def get($p; $k): [$sum[] | select(.path == $p and .metric == $k) | .median][0];
-    def goal($name; $v; $op; $t): {goal: $name, value: $v, target: $t,
+    def goal($name; $v; $op; $t): {goal: $name, value: $v, op: $op, target: $t,
         met: (if $v == null then null elif $op == ">=" then $v >= $t else $v <= $t end)};
     def rat($a; $b; $k): (get($a; $k)) as $x | (get($b; $k)) as $y
         | if $x and $y and $y != 0 then $x / $y else null end;
@@ -40,7 +40,7 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
      goal("TCP 1 stream offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp1_on_mbps"); ">="; 0.9),
      goal("TCP 4 streams offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp4_on_mbps"); ">="; 0.9),
      goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1),
-     goal("packets lost during config apply (max of runs)";
+     goal("packets lost in the routers during config apply (max of runs)";
           ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0)
    ]}' >"$json" || { echo "report: cannot build $json" >&2; exit 1; }
 
@@ -86,7 +86,7 @@ jq -r '
       "" else empty end),
     "Goals:",
     "",
-    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "n/a" end): \(.goal): \(if .value == null then "not measured" else (.value | r2 | tostring) end) (target \(if (.goal | test("apply|lost")) then "≤" else "≥" end) \(.target))"),
+    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "n/a" end): \(.goal): \(if .value == null then "not measured" else (.value | r2 | tostring) end) (target \(if .op == "<=" then "≤" else "≥" end) \(.target))"),
     "",
     (if (.notes | length) > 0 then "Notes:", "", (.notes[] | "- [\(.path)] \(.note)") else empty end)
 ' "$json"

@@ -303,23 +303,27 @@ measure_ctl() {
 	pin_napi >/dev/null
 	local nmax=${CTL_ROUTES##* }
 	big=$WORK/routes$nmax.conf
+	local secs=4
+	[ -n "$QUICK" ] && secs=3
 	for r in $(seq 1 "$RUNS"); do
-		local before after g secs=4 loss
-		[ -n "$QUICK" ] && secs=3
-		before=$(sink_count "$H2" bh2)
-		nsx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z 64 -f "$FLOWS" \
-			-t "$secs" -r "$rate" -c "$GEN_CPU" -n 262144 >"$WORK/gen.json" &
+		local j
+		# baseline: same load, no apply
+		j=$(rate_run 64 "$secs" "$FLOWS" "$rate" 262144) || continue
+		sample "$p" apply_loss_baseline_pkts "$r" "$(jq .router_loss <<<"$j")" "{\"raw\": $j}"
+		sample "$p" apply_ringdrop_baseline_pkts "$r" "$(jq '.offered - .sent' <<<"$j")"
+		# under load: apply the big config, then the base one again
+		rate_run 64 "$secs" "$FLOWS" "$rate" 262144 >"$WORK/load.json" &
 		local gp=$!
 		sleep 0.5
 		"$TUN46" -n "$R1" config apply "$big" >/dev/null 2>&1 || note "$p" "apply under load failed"
 		"$TUN46" -n "$R1" config apply "$base" >/dev/null 2>&1
 		wait "$gp"
-		sleep 0.2
-		after=$(sink_count "$H2" bh2)
-		g=$(cat "$WORK/gen.json")
-		loss=$(($(jq .offered <<<"$g") - (${after% *} - ${before% *})))
-		sample "$p" apply_loss_pkts "$r" "$loss" "{\"rate_pps\": $rate, \"gen\": $g, \"routes\": $nmax}"
-		blog "bench: [ctl] loss during apply ($nmax routes and back) at $rate pps, run $r: $loss packets"
+		j=$(cat "$WORK/load.json")
+		[ -n "$j" ] || continue
+		sample "$p" apply_loss_pkts "$r" "$(jq .router_loss <<<"$j")" "{\"raw\": $j, \"routes\": $nmax}"
+		# frames r1's receive ring refused (r1 starved of CPU while apply runs on a 2-core box)
+		sample "$p" apply_ringdrop_pkts "$r" "$(jq '.offered - .sent' <<<"$j")"
+		blog "bench: [ctl] during apply ($nmax routes and back) at $rate pps, run $r: sent $(jq .sent <<<"$j"), delivered $(jq .delivered <<<"$j"), lost in the routers $(jq .router_loss <<<"$j") (baseline without apply: $(jq -s '.[-1].value' "$SAMPLES" 2>/dev/null))"
 	done
 	nsx "$H2" "$BUILD"/bench/sink detach bh2
 }
