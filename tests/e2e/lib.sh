@@ -156,8 +156,19 @@ e2e_cleanup() {
 	rm -rf "$E2E_TMP"
 }
 
-# pin_dirs: the per-namespace pin directories tun46 holds now (for leak checks)
-pin_dirs() { ls /sys/fs/bpf/tun46 2>/dev/null | sort; }
+# netns_cookie NS: the namespace's cookie (SO_NETNS_COOKIE), which names
+# tun46's pin directory /sys/fs/bpf/tun46/<cookie>
+netns_cookie() {
+	nsx "$1" "$PY" -c 'import socket, struct; s = socket.socket(); print(struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])'
+}
+# pins_left COOKIE...: the pin directories among these that still exist
+pins_left() {
+	local c
+	for c in "$@"; do
+		[ -e "/sys/fs/bpf/tun46/$c" ] && printf '%s ' "/sys/fs/bpf/tun46/$c"
+	done
+	return 0
+}
 trap e2e_cleanup EXIT
 trap 'exit 130' INT TERM
 

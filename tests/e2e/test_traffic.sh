@@ -7,7 +7,6 @@
 e2e_require traffic
 
 for mode in $E2E_MODES; do
-	pins_before=$(pin_dirs)
 	mode_up "$mode" || {
 		topo_down
 		continue
@@ -64,9 +63,11 @@ for mode in $E2E_MODES; do
 				"after 1000 UDP packets each way: r1 encap_packets +$e1, r2 decap_packets +$d2, r2 encap_packets +$e2, r1 decap_packets +$d1 (want >= 1000 each)"
 		fi
 	done
+	cookies="$(netns_cookie "$R1") $(netns_cookie "$R2")"
 	topo_down
 	# teardown (link detach + empty config) left no pinned state behind
-	left=$(comm -13 <(echo "$pins_before") <(pin_dirs) | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	left=$(pins_left $cookies)
 	check "$mode/teardown_no_pins_left" "pin directories left under /sys/fs/bpf/tun46: $left" [ -z "$left" ]
 done
 e2e_finish
