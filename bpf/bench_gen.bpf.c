@@ -12,8 +12,8 @@
  * the program writes the Ethernet/IPv4/UDP headers from `hdr` on every run,
  * with the UDP source port varied over `nflows` flows.
  *
- * Optional rate limit: a frame is sent only while sent < elapsed * rate;
- * surplus runs end in XDP_DROP (cheap: the page goes straight back).
+ * Optional pacing (interval_ps): a frame is sent only when its time slot has
+ * come; other runs end in XDP_DROP (cheap: the page goes straight back).
  * Single-threaded by design: gen.c pins itself to one CPU.
  */
 #include <linux/bpf.h>
@@ -25,13 +25,14 @@
 
 const volatile __u32 nflows = 1; /* UDP source ports base_port .. base_port+nflows-1 */
 const volatile __u16 base_port = 1024;
-const volatile __u64 rate_pps = 0; /* 0 = as fast as possible */
-#define GEN_HDR_LEN 42		   /* Ethernet + IPv4 + UDP */
-__u8 hdr[GEN_HDR_LEN];		   /* filled by gen.c with the template headers (bss: never constant-folded) */
+const volatile __u64 interval_ps = 0; /* pacing: picoseconds between frames, 0 = as fast as possible */
+#define GEN_BURST   16
+#define GEN_HDR_LEN 42 /* Ethernet + IPv4 + UDP */
+__u8 hdr[GEN_HDR_LEN]; /* filled by gen.c with the template headers (bss: never constant-folded) */
 
 __u64 tx_frames;   /* XDP_TX verdicts: frames offered */
 __u64 skip_frames; /* runs dropped by the rate limit */
-__u64 start_ns;	   /* first run, for the rate limit */
+__u64 next_ps;	   /* pacing: earliest time of the next frame */
 __u64 seq;
 
 SEC("xdp")
@@ -46,15 +47,18 @@ int xdp_gen(struct xdp_md *ctx)
 	if ((void *)(udp + 1) > end)
 		return XDP_ABORTED;
 
-	if (rate_pps) {
-		__u64 now = bpf_ktime_get_ns();
+	if (interval_ps) {
+		/* paced: one frame per interval, at most GEN_BURST back to back
+		 * after a pause (e.g. between two BPF_PROG_RUN calls) */
+		__u64 now = bpf_ktime_get_ns() * 1000;
 
-		if (!start_ns)
-			start_ns = now;
-		if (tx_frames >= (now - start_ns) * rate_pps / 1000000000ull) {
+		if (now < next_ps) {
 			skip_frames++;
 			return XDP_DROP;
 		}
+		if (next_ps + GEN_BURST * interval_ps < now)
+			next_ps = now - GEN_BURST * interval_ps;
+		next_ps += interval_ps;
 	}
 	__builtin_memcpy(data, hdr, GEN_HDR_LEN);
 	if (nflows > 1)
