@@ -323,7 +323,7 @@ measure_ctl() {
 		sample "$p" apply_loss_pkts "$r" "$(jq .router_loss <<<"$j")" "{\"raw\": $j, \"routes\": $nmax}"
 		# frames r1's receive ring refused (r1 starved of CPU while apply runs on a 2-core box)
 		sample "$p" apply_ringdrop_pkts "$r" "$(jq '.offered - .sent' <<<"$j")"
-		blog "bench: [ctl] during apply ($nmax routes and back) at $rate pps, run $r: sent $(jq .sent <<<"$j"), delivered $(jq .delivered <<<"$j"), lost in the routers $(jq .router_loss <<<"$j") (baseline without apply: $(jq -s '.[-1].value' "$SAMPLES" 2>/dev/null))"
+		blog "bench: [ctl] during apply ($nmax routes and back) at $rate pps, run $r: sent $(jq .sent <<<"$j"), delivered $(jq .delivered <<<"$j"), lost in the routers $(jq .router_loss <<<"$j") ; refused by r1's ring $(jq '.offered - .sent' <<<"$j")"
 	done
 	nsx "$H2" "$BUILD"/bench/sink detach bh2
 }
