@@ -8,7 +8,8 @@
  *   tc_lan   LAN, TC ingress (mode tc)
  *   tc_wan   WAN, TC ingress (every mode): decapsulation in mode tc, and the
  *                       slow path: inject into the tunnel device
- *   tc_tun   tunnel device egress: encapsulate what the kernel routed there
+ *   tc_tun   ingress of tun46p, the other end of the tunnel device (veth):
+ *                       encapsulate what the kernel routed into tun46
  *
  * Whatever the fast path cannot finish correctly goes to the kernel, never
  * dropped; spoofed or malformed tunnel packets are dropped and counted.
@@ -176,12 +177,11 @@ drop:
 
 /* ------------------------------------------------------------------- TC */
 
-static __always_inline __u32 tun_ifindex(void)
+static __always_inline struct tun46_config *config_get(void)
 {
 	__u32 zero = 0;
-	struct tun46_config *cfg = bpf_map_lookup_elem(&tun46_config, &zero);
 
-	return cfg ? cfg->tun_ifindex : 0;
+	return bpf_map_lookup_elem(&tun46_config, &zero);
 }
 
 /* Make sure the first 'want' bytes (or the whole packet) are linear. */
@@ -222,14 +222,12 @@ static __always_inline int tc_lan_forward_fixup(struct __sk_buff *skb, const str
 }
 
 /*
- * Encapsulate an skb whose IPv4 header starts at 'l3off' (14 on an Ethernet
- * device, 0 on the tunnel device) and send it to the WAN: on fib success we
+ * Encapsulate an skb (Ethernet + IPv4) and send it to the WAN: on fib success we
  * write the MACs and redirect; without a neighbour the kernel resolves it
  * (bpf_redirect_neigh).  Nothing is changed before the route is known, so a
  * packet handed back to the kernel is untouched.  Returns the TC verdict.
  */
-static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, __u32 l3off, __u32 count_if,
-					 bool slow)
+static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, __u32 count_if, bool slow)
 {
 	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO;
 	void *data, *data_end;
@@ -244,8 +242,6 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 	if (!slow && tc_lan_forward_fixup(skb, pl))
 		goto drop;
 	if (bpf_skb_adjust_room(skb, pl->outer_len, BPF_ADJ_ROOM_MAC, flags))
-		goto drop;
-	if (l3off == 0 && bpf_skb_change_head(skb, sizeof(struct ethhdr), 0)) /* L3 device: push a MAC header */
 		goto drop;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -305,17 +301,20 @@ int tc_lan(struct __sk_buff *skb)
 		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_GSO);
 		return TC_ACT_OK;
 	}
-	return tc_encap_send(skb, &pl, sizeof(struct ethhdr), skb->ifindex, false);
+	return tc_encap_send(skb, &pl, skb->ifindex, false);
 }
 
 SEC("tc")
 int tc_tun(struct __sk_buff *skb)
 {
+	struct tun46_config *cfg = config_get();
 	struct encap_plan pl = {};
 	void *data, *data_end;
 	struct iphdr *iph;
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex;
 
+	/* Count under the tunnel device the admin sees, not its hidden peer. */
+	ifindex = cfg && cfg->tun_ifindex ? cfg->tun_ifindex : skb->ifindex;
 	if (skb->protocol != bpf_htons(ETH_P_IP)) {
 		stats_inc(ifindex, 0, TUN46_C_ENCAP_DROP_NOT_IPV4);
 		return TC_ACT_SHOT;
@@ -323,34 +322,42 @@ int tc_tun(struct __sk_buff *skb)
 	skb_pull_headers(skb, ENCAP_PULL);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	iph = data;
+	iph = data + sizeof(struct ethhdr);
 	if ((void *)(iph + 1) > data_end) {
 		stats_inc(ifindex, 0, TUN46_C_ENCAP_DROP_MALFORMED);
 		return TC_ACT_SHOT;
 	}
-	switch (encap_plan(iph, data_end, skb->len, false, &pl)) {
+	switch (encap_plan(iph, data_end, skb->len - sizeof(struct ethhdr), false, &pl)) {
 	case V_GO:
 		break;
 	case V_NOT_OURS:
 		stats_inc(ifindex, 0,
-			  ipv4_sane(iph, skb->len) ? TUN46_C_ENCAP_DROP_NO_ROUTE : TUN46_C_ENCAP_DROP_MALFORMED);
+			  ipv4_sane(iph, skb->len - sizeof(struct ethhdr)) ? TUN46_C_ENCAP_DROP_NO_ROUTE
+									   : TUN46_C_ENCAP_DROP_MALFORMED);
 		return TC_ACT_SHOT;
 	default:
 		stats_inc(ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_SHOT;
 	}
-	return tc_encap_send(skb, &pl, 0, ifindex, true);
+	return tc_encap_send(skb, &pl, ifindex, true);
 }
 
 /* Inject a decapsulated packet (IPv4 behind an Ethernet header) so the
  * kernel sees it arrive on the tunnel device, as with ip6tnl. */
 static __always_inline int tc_to_tunnel(struct __sk_buff *skb)
 {
-	__u32 tun = tun_ifindex();
+	struct tun46_config *cfg = config_get();
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
 
-	if (!tun)
+	if (!cfg || !cfg->tun_ifindex)
 		return TC_ACT_OK; /* no tunnel device: the kernel gets it on the WAN */
-	return bpf_redirect(tun, BPF_F_INGRESS);
+	if ((void *)(eth + 1) > data_end)
+		return TC_ACT_SHOT;
+	/* Addressed to the tunnel device, or its stack would see OTHERHOST. */
+	__builtin_memcpy(eth->h_dest, cfg->tun_mac, ETH_ALEN);
+	return bpf_redirect(cfg->tun_ifindex, BPF_F_INGRESS);
 }
 
 SEC("tc")

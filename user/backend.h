@@ -25,7 +25,7 @@ struct be; /* opaque handle */
 
 struct be_opts {
 	const char *netns; /* -n NETNS: name under /run/netns, or NULL for the current one */
-	bool readonly;     /* show/stats/config check: never load or create anything */
+	bool readonly;	   /* show/stats/config check: never load or create anything */
 };
 
 /* Open the state of the current (or opts->netns) network namespace and take
@@ -43,9 +43,9 @@ const char *be_pin_dir(const struct be *be);
 /* ---- peers ---- */
 /* Peer ids are 1..max_peers-1.  The peer's name is in peer->name. */
 int be_peer_max(const struct be *be);
-int be_peer_get(struct be *be, uint32_t id, struct tun46_peer *peer);  /* -ENOENT if unused */
+int be_peer_get(struct be *be, uint32_t id, struct tun46_peer *peer); /* -ENOENT if unused */
 int be_peer_find(struct be *be, const char *name, uint32_t *id);      /* -ENOENT if none */
-int be_peer_alloc_id(struct be *be, uint32_t *id);                     /* -ENOSPC when full */
+int be_peer_alloc_id(struct be *be, uint32_t *id);		      /* -ENOSPC when full */
 /* Write (create or replace) a peer and its decap index entry atomically
  * enough that traffic never sees a half-written peer: the value is written in
  * one map update; a changed remote moves the decap index entry. */
@@ -64,7 +64,7 @@ struct be_route {
 	uint32_t peer_id;
 };
 int be_route_get(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id); /* exact; -ENOENT */
-int be_route_lookup(struct be *be, uint32_t addr, struct be_route *out);           /* longest match */
+int be_route_lookup(struct be *be, uint32_t addr, struct be_route *out);	 /* longest match */
 /* Batch update/delete (kernel batch ops where available).  Also keeps the
  * kernel routes through the tunnel device in step.  On error nothing of the
  * batch is left applied (rolled back), *done may say how far it got. */

@@ -125,6 +125,7 @@ struct nl_route {
 int nl_routes(bool add, uint32_t ifindex, const struct nl_route *r, size_t n, size_t *failed_at);
 int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out); /* -ENOENT if none */
 int nl_link_del(uint32_t ifindex);
+int nl_veth_add(const char *name, const char *peer);
 
 /* backend.c */
 int be_need_loaded(struct be *be);

@@ -133,7 +133,7 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 	if (err)
 		return err;
 	tun = tundev_ifindex(be);
-	if (tun == ifindex) {
+	if (tun == ifindex || (tun && ifindex == if_nametoindex(TUN46_TUNPEER_NAME))) {
 		be_err("cannot attach to %s: it is tun46's own tunnel device", ifname);
 		return -EINVAL;
 	}

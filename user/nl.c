@@ -4,6 +4,7 @@
  * requests per sendmsg, one ACK per batch, errors reported per request),
  * IPv6 address lookup for "local auto", and link deletion.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/veth.h>
 #include "be_internal.h"
 
 #ifndef NETLINK_CAP_ACK
@@ -174,7 +177,7 @@ static int nl_talk(struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg
 {
 	char buf[32768];
 	int fd, err = 0;
-	bool dump = req->nlmsg_flags & NLM_F_DUMP;
+	bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP; /* CREATE|EXCL share bits with DUMP */
 
 	fd = nl_socket();
 	if (fd < 0)
@@ -279,4 +282,42 @@ int nl_link_del(uint32_t ifindex)
 	};
 
 	return nl_talk(&req.n, NULL, NULL);
+}
+
+/* Close a nested attribute opened with nl_put_attr(n, type, NULL, 0). */
+static void nl_nest_end(struct nlmsghdr *n, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)n + n->nlmsg_len - (char *)nest);
+}
+
+/* Create a veth pair 'name' <-> 'peer' (both down, default MTU). */
+int nl_veth_add(const char *name, const char *peer)
+{
+	static_assert(sizeof(struct ifinfomsg) % 4 == 0, "netlink alignment");
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct rtattr *linkinfo, *data, *peerinfo;
+	struct nlmsghdr *n;
+	char *buf;
+	int err;
+
+	buf = calloc(1, 512); /* heap: lets the compiler see the real size */
+	if (!buf)
+		return -ENOMEM;
+	n = (struct nlmsghdr *)buf;
+	n->nlmsg_len = NLMSG_LENGTH(sizeof(ifi));
+	n->nlmsg_type = RTM_NEWLINK;
+	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	memcpy(NLMSG_DATA(n), &ifi, sizeof(ifi));
+	nl_put_attr(n, IFLA_IFNAME, name, strlen(name) + 1);
+	linkinfo = nl_put_attr(n, IFLA_LINKINFO, NULL, 0);
+	nl_put_attr(n, IFLA_INFO_KIND, "veth", 4);
+	data = nl_put_attr(n, IFLA_INFO_DATA, NULL, 0);
+	peerinfo = nl_put_attr(n, VETH_INFO_PEER, &ifi, sizeof(ifi));
+	nl_put_attr(n, IFLA_IFNAME, peer, strlen(peer) + 1);
+	nl_nest_end(n, peerinfo);
+	nl_nest_end(n, data);
+	nl_nest_end(n, linkinfo);
+	err = nl_talk(n, NULL, NULL);
+	free(buf);
+	return err;
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * tundev.c — the slow-path tunnel device: a persistent TUN device
- * (IFF_TUN | IFF_NO_PI, no reader, so it shows NO-CARRIER — TC egress still
- * runs) named TUN46_TUNDEV_NAME, up, MTU 1460 (1452 while a peer sends the
- * encap limit option), with tc_tun on its egress (clsact).
+ * tundev.c — the slow-path tunnel device: a veth pair.  The kernel routes
+ * remote prefixes into TUN46_TUNDEV_NAME ("tun46": NOARP, MTU 1460, 1452
+ * while a peer sends the encap limit option); what it sends arrives on the
+ * other end, TUN46_TUNPEER_NAME ("tun46p"), whose TC ingress runs tc_tun to
+ * encapsulate.  Unlike a TC egress hook on a TUN device, this lets
+ * `tcpdump -i tun46` see the inner traffic in both directions, as on an
+ * ip6tnl device, and the device has a carrier.
  *
  * Its own sysctls: rp_filter=0 and forwarding=1 (packets the fast path
  * injects arrive on it and must be forwarded), disable_ipv6=1 (it carries
@@ -19,7 +22,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/if_tun.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
 
@@ -50,7 +52,15 @@ static int if_ioctl(unsigned long req, struct ifreq *ifr)
 int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
 {
 	struct ifreq ifr;
+	int err;
 
+	/* The peer end first: it must accept every frame tun46 sends. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN46_TUNPEER_NAME);
+	ifr.ifr_mtu = (int)mtu;
+	err = if_ioctl(SIOCSIFMTU, &ifr);
+	if (err)
+		return err;
 	memset(&ifr, 0, sizeof(ifr));
 	if (!if_indextoname(ifindex, ifr.ifr_name))
 		return -errno;
@@ -58,40 +68,27 @@ int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
 	return if_ioctl(SIOCSIFMTU, &ifr);
 }
 
-static int tundev_create(const char *name)
+static int tundev_create(const char *name, const char *peer)
 {
-	struct ifreq ifr;
-	int fd, err = 0;
+	int err;
 
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		if (err == -EPERM || err == -EACCES)
-			return be_err_perm(err, "opening /dev/net/tun");
-		be_err("cannot create the tunnel device: /dev/net/tun: %s; load the tun module (modprobe tun)",
-		       strerror(-err));
-		return err;
+	if (if_nametoindex(name) && if_nametoindex(peer))
+		return 0; /* ours from an earlier run (adopted) */
+	if (if_nametoindex(name) || if_nametoindex(peer)) {
+		be_err("cannot create the tunnel device %s: a device named %s or %s exists that tun46 did not make; "
+		       "delete or rename it",
+		       name, name, peer);
+		return -EEXIST;
 	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		err = -errno;
-		if (err == -EPERM)
-			be_err_perm(err, "creating the tunnel device");
-		else
-			be_err("cannot create the tunnel device %s: %s; if a device of that name exists that tun46 did "
-			       "not make, delete or rename it",
-			       name, strerror(-err));
-	} else if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
-		err = -errno;
-		be_err("cannot make the tunnel device %s persistent: %s", name, strerror(-err));
-	}
-	close(fd);
+	err = nl_veth_add(name, peer);
+	if (err == -EPERM)
+		return be_err_perm(err, "creating the tunnel device");
+	if (err)
+		be_err("cannot create the tunnel device %s (veth pair with %s): %s", name, peer, strerror(-err));
 	return err;
 }
 
-static int tundev_up(const char *name, unsigned int mtu)
+static int tundev_up(const char *name, unsigned int mtu, bool noarp)
 {
 	struct ifreq ifr;
 	int err;
@@ -104,8 +101,23 @@ static int tundev_up(const char *name, unsigned int mtu)
 		err = if_ioctl(SIOCGIFFLAGS, &ifr);
 	if (!err) {
 		ifr.ifr_flags |= IFF_UP;
+		if (noarp)
+			ifr.ifr_flags |= IFF_NOARP;
 		err = if_ioctl(SIOCSIFFLAGS, &ifr);
 	}
+	return err;
+}
+
+static int tundev_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	err = if_ioctl(SIOCGIFHWADDR, &ifr);
+	if (!err)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return err;
 }
 
@@ -150,28 +162,42 @@ static int mark_alive(struct be *be, uint32_t idx)
  * record it in tun46_config.  *ifindex: the device. */
 int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 {
-	const char *name = TUN46_TUNDEV_NAME;
+	const char *name = TUN46_TUNDEV_NAME, *peer = TUN46_TUNPEER_NAME;
 	struct tun46_config cfg = {0};
 	char path[128];
-	uint32_t key = 0, idx, prog_id;
+	uint32_t key = 0, idx, peer_idx, prog_id;
 	bool created;
 	int err, prog_fd;
 
-	err = tundev_create(name);
+	err = tundev_create(name, peer);
 	if (err)
 		return err;
 	idx = if_nametoindex(name);
-	if (!idx) {
+	peer_idx = if_nametoindex(peer);
+	if (!idx || !peer_idx) {
 		be_err("the tunnel device %s vanished while being set up", name);
 		return -ENODEV;
 	}
+	/* tun46: packets injected into it are forwarded like ip6tnl's. */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", name);
 	sysctl_write(path, "0");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", name);
 	sysctl_write(path, "1");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
 	sysctl_write(path, "1");
-	err = tundev_up(name, mtu);
+	/* tun46p: never an IPv4 endpoint; its IPv6 forwarding lets tc_tun's
+	 * fib lookup (made with tun46p as the input device) succeed. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", peer);
+	sysctl_write(path, "0");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", peer);
+	sysctl_write(path, "1");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", peer);
+	sysctl_write(path, "0");
+	err = tundev_up(peer, mtu, true);
+	if (!err)
+		err = tundev_up(name, mtu, true);
+	if (!err)
+		err = tundev_mac(name, cfg.tun_mac);
 	if (err) {
 		be_err("cannot bring the tunnel device %s up with MTU %u: %s", name, mtu, strerror(-err));
 		goto fail;
@@ -182,14 +208,14 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		goto fail;
 	}
 	err = prog_id_of_fd(prog_fd, &prog_id);
-	if (!err && detach_tc(idx, true, 0) == 0) {
+	if (!err && detach_tc(peer_idx, false, 0) == 0) {
 		/* a filter left from an earlier datapath instance: replaced below */
 	}
 	if (!err)
-		err = attach_tc(idx, true, prog_fd, &created);
+		err = attach_tc(peer_idx, false, prog_fd, &created);
 	close(prog_fd);
 	if (err) {
-		be_err("cannot attach tc_tun to the egress of %s: %s", name, strerror(-err));
+		be_err("cannot attach tc_tun to the ingress of %s: %s", peer, strerror(-err));
 		goto fail;
 	}
 	err = mark_alive(be, idx);
@@ -206,7 +232,7 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	*ifindex = idx;
 	return 0;
 fail:
-	nl_link_del(idx);
+	nl_link_del(idx); /* takes its peer with it */
 	return err;
 }
 

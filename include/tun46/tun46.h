@@ -45,8 +45,13 @@
 #define TUN46_OPT_PAD1		     0
 #define TUN46_OPT_PADN		     1
 
-/* Name of the slow-path tunnel device tun46 creates in each namespace */
-#define TUN46_TUNDEV_NAME "tun46"
+/* The slow-path tunnel device tun46 creates in each namespace: a veth pair.
+ * The kernel routes remote prefixes into "tun46" (NOARP, MTU 1460), where
+ * tcpdump sees the inner traffic both ways, as on an ip6tnl device; tc_tun on
+ * the ingress of its other end "tun46p" encapsulates.  Decapsulated packets
+ * the fast path hands to the kernel are injected into the ingress of tun46. */
+#define TUN46_TUNDEV_NAME  "tun46"
+#define TUN46_TUNPEER_NAME "tun46p"
 
 /* ---- IPv6 address as stored in maps (network byte order) ---- */
 union tun46_addr6 {
@@ -133,6 +138,8 @@ struct tun46_link {
 struct tun46_config {
 	__u32 tun_ifindex; /* slow-path tunnel device, 0 = none (pass to kernel on WAN) */
 	__u32 flags;	   /* reserved */
+	__u8 tun_mac[6];   /* its MAC: destination of packets injected into it */
+	__u8 pad[2];
 };
 
 /* ---- XDP -> TC hand-off: metadata written in front of a packet that the

@@ -26,7 +26,7 @@
  *   wan2 fd01::1/64      02:00:00:00:02:01  neigh fd01::2 (permanent); not in tun46_ports
  *   routes: unreachable 203.0.113.0/24; 192.168.4.0/24 via 192.168.1.2 mtu lock 600;
  *           fd00:9::/64 via fd00::2 mtu lock 1300; no default routes.
- *   tun46: TUN device (slow path), its ifindex in tun46_config.
+ *   tun46/tun46p: the slow-path veth pair; tun46 (ifindex and MAC) in tun46_config.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,8 +56,8 @@
 static struct tun46 *skel;
 static int fd_peers, fd_routes, fd_decap, fd_stats, fd_ports, fd_config;
 static int prog_xdp_lan, prog_xdp_wan, prog_tc_lan, prog_tc_wan, prog_tc_tun;
-static uint32_t if_lan, if_lan2, if_wan, if_wan2, if_tun;
-static uint8_t mac_lan[6], mac_lan2[6], mac_wan[6], mac_wan2[6];
+static uint32_t if_lan, if_lan2, if_wan, if_wan2, if_tun, if_tunp;
+static uint8_t mac_lan[6], mac_lan2[6], mac_wan[6], mac_wan2[6], mac_tun[6], mac_tunp[6];
 static uint8_t mac_h1[6], mac_h3[6], mac_r2[6], mac_r2b[6], mac_r3[6];
 static int ncpus;
 static int n_pass, n_fail, n_skip;
@@ -132,8 +132,9 @@ static int setup_netns(void)
 	    "ip route add unreachable 203.0.113.0/24",
 	    "ip route add 192.168.4.0/24 via 192.168.1.2 dev lan mtu lock 600",
 	    "ip -6 route add fd00:9::/64 via fd00::2 dev wan mtu lock 1300",
-	    "ip tuntap add dev tun46 mode tun",
+	    "ip link add tun46 address 02:00:00:00:46:46 type veth peer name tun46p address 02:00:00:00:46:47",
 	    "ip link set tun46 up",
+	    "ip link set tun46p up",
 	};
 	size_t i;
 
@@ -149,10 +150,13 @@ static int setup_netns(void)
 	if_wan = if_nametoindex("wan");
 	if_wan2 = if_nametoindex("wan2");
 	if_tun = if_nametoindex("tun46");
-	if (!if_lan || !if_lan2 || !if_wan || !if_wan2 || !if_tun) {
+	if_tunp = if_nametoindex("tun46p");
+	if (!if_lan || !if_lan2 || !if_wan || !if_wan2 || !if_tun || !if_tunp) {
 		fprintf(stderr, "test_datapath: interfaces missing after setup\n");
 		return -1;
 	}
+	mac_addr(mac_tun, "02:00:00:00:46:46");
+	mac_addr(mac_tunp, "02:00:00:00:46:47");
 	mac_addr(mac_lan, "02:00:00:00:01:01");
 	mac_addr(mac_lan2, "02:00:00:00:03:01");
 	mac_addr(mac_wan, "02:00:00:00:00:01");
@@ -278,6 +282,8 @@ static int setup_maps(void)
 	static const uint32_t ids[] = {P_A, P_B, P_NONEIGH, P_NOFIB, P_NOPORT, P_PMTU, P_INACTIVE};
 	struct tun46_config cfg = {.tun_ifindex = if_tun};
 	uint32_t zero = 0;
+
+	memcpy(cfg.tun_mac, mac_tun, sizeof(cfg.tun_mac));
 	size_t i;
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
@@ -1431,12 +1437,12 @@ static void test_tc(void)
 	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
 	fx_run();
 
-	/* slow path in TC: decapsulated, original MACs, TTL kept, injected into the tunnel device */
+	/* slow path in TC: decapsulated, addressed to the tunnel device's MAC, TTL kept, injected into it */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.1"));
 	fx_new("tc_wan/slow-local-to-tunnel-device", FX_TC, prog_tc_wan, if_wan);
 	mk_wan(&F.in, OUTER(), in4.b, in4.len);
 	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, 0, 0, mac_wan, mac_r2);
+	exp_decap(&F.out, &in4, 0, 0, mac_tun, mac_r2);
 	F.inner_off = 14;
 	expect_ctr(if_wan, P_A, TUN46_C_SLOW_DECAP_PACKETS, 1);
 	expect_ctr(if_wan, P_A, TUN46_C_SLOW_DECAP_BYTES, in4.len);
@@ -1458,7 +1464,7 @@ static void test_tc(void)
 	fx_new("tc_wan/slow-ttl-1-to-tunnel-device", FX_TC, prog_tc_wan, if_wan);
 	mk_wan(&F.in, OUTER(.tclass = ECN_CE, .dstopt = dstopt_std), in4.b, in4.len);
 	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, ECN_CE, 0, mac_wan, mac_r2);
+	exp_decap(&F.out, &in4, ECN_CE, 0, mac_tun, mac_r2);
 	F.inner_off = 14;
 	expect_ctr(if_wan, P_A, TUN46_C_SLOW_DECAP_PACKETS, 1);
 	expect_ctr(if_wan, P_A, TUN46_C_SLOW_DECAP_BYTES, in4.len);
@@ -1469,7 +1475,7 @@ static void test_tc(void)
 	fx_new("tc_wan/slow-too-big-to-tunnel-device", FX_TC, prog_tc_wan, if_wan);
 	mk_wan(&F.in, OUTER(), in4.b, in4.len);
 	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, 0, 0, mac_wan, mac_r2);
+	exp_decap(&F.out, &in4, 0, 0, mac_tun, mac_r2);
 	F.inner_off = 14;
 	expect_ctr(if_wan, P_A, TUN46_C_SLOW_DECAP_PACKETS, 1);
 	expect_ctr(if_wan, P_A, TUN46_C_SLOW_DECAP_BYTES, in4.len);
@@ -1499,46 +1505,43 @@ static void test_tc(void)
 		tc_unchanged("tc_wan/untouched-ipv6-udp", prog_tc_wan, if_wan, &f, TC_ACT_OK, 0, 0, -1);
 	}
 
-	/* tc_tun (egress of the L3 tunnel device).  BPF_PROG_TEST_RUN always
-	 * runs eth_type_trans() on the input and pushes the 14 bytes back, so
-	 * the program sees the IPv4 header at offset 0 (as on the real device)
-	 * but skb->protocol comes from bytes 12-13 (the first two bytes of the
-	 * IPv4 source: 8.0.x.x gives 0x0800) and the skb's MAC header length is
-	 * 14 instead of 0.  bpf_skb_adjust_room(BPF_ADJ_ROOM_MAC) therefore
-	 * inserts the outer header 14 bytes into the IPv4 header here, where
-	 * the real device inserts it at 0: the first 14 inner bytes (output
-	 * offsets 54..67) cannot be checked under test_run; every other byte is. */
-	mk_inner(&in4, FLOW(.src = "8.0.0.1", .dst = "10.2.3.4"));
-	fx_new("tc_tun/encap-all-bytes-but-inner-0-13", FX_TC, prog_tc_tun, if_tun);
-	pkt_copy(&F.in, &in4);
+	/* tc_tun (ingress of tun46p, the other end of the tunnel device): the
+	 * kernel already routed the packet into tun46, so the TTL is not
+	 * decremented again; counters go to the tunnel device tun46. */
+	mk_inner(&in4, FLOW(.src = "192.168.1.2", .dst = "10.2.3.4"));
+	fx_new("tc_tun/encap", FX_TC, prog_tc_tun, if_tunp);
+	pkt_init(&F.in);
+	pkt_eth(&F.in, mac_tunp, mac_tun, -1, ETH_P_IPV4);
+	pkt_put(&F.in, in4.b, in4.len);
 	F.verdict = TC_ACT_REDIRECT;
 	exp_encap(&F.out, &in4, &pa, mac_r2, mac_wan);
-	F.out.b[54 + 8]++; /* the tunnel device gets packets the kernel already routed: TTL not decremented again */
+	F.out.b[54 + 8]++; /* TTL kept */
 	ip4_fix_csum(F.out.b + 54);
-	F.mask_off = 54;
-	F.mask_len = 14;
 	expect_ctr(if_tun, P_A, TUN46_C_SLOW_ENCAP_PACKETS, 1);
 	expect_ctr(if_tun, P_A, TUN46_C_SLOW_ENCAP_BYTES, in4.len);
 	fx_run();
-	skip("tc_tun/encap-whole-frame-byte-exact",
-	     "BPF_PROG_TEST_RUN gives an skb on an L3 device a 14-byte MAC header, so adjust_room(MAC) "
-	     "cannot place the outer header where the real tunnel device does; covered by the e2e tests");
 
-	mk_inner(&in4, FLOW(.src = "8.0.0.1", .dst = "8.8.8.8"));
-	tc_unchanged("tc_tun/drop-no-tun46-route", prog_tc_tun, if_tun, &in4, TC_ACT_SHOT, if_tun, 0,
+	mk_inner(&in4, FLOW(.src = "192.168.1.2", .dst = "8.8.8.8"));
+	pkt_init(&f);
+	pkt_eth(&f, mac_tunp, mac_tun, -1, ETH_P_IPV4);
+	pkt_put(&f, in4.b, in4.len);
+	tc_unchanged("tc_tun/drop-no-tun46-route", prog_tc_tun, if_tunp, &f, TC_ACT_SHOT, if_tun, 0,
 		     TUN46_C_ENCAP_DROP_NO_ROUTE);
-	mk_inner(&in4, FLOW(.src = "8.0.0.1", .dst = "172.30.8.1"));
-	tc_unchanged("tc_tun/drop-route-to-missing-peer", prog_tc_tun, if_tun, &in4, TC_ACT_SHOT, if_tun, P_ABSENT,
+	mk_inner(&in4, FLOW(.src = "192.168.1.2", .dst = "172.30.8.1"));
+	pkt_init(&f);
+	pkt_eth(&f, mac_tunp, mac_tun, -1, ETH_P_IPV4);
+	pkt_put(&f, in4.b, in4.len);
+	tc_unchanged("tc_tun/drop-route-to-missing-peer", prog_tc_tun, if_tunp, &f, TC_ACT_SHOT, if_tun, P_ABSENT,
 		     TUN46_C_ENCAP_DROP_NO_PEER);
 	{
-		/* an IPv6 packet whose source starts 86dd: skb->protocol = IPv6 under test_run */
 		struct ip6 h6 = {.plen = 8, .nh = 17, .hlim = 64};
-		ip6_addr(h6.src, "86dd::1");
+		ip6_addr(h6.src, "fd00::1");
 		ip6_addr(h6.dst, "fd00::2");
 		pkt_init(&f);
+		pkt_eth(&f, mac_tunp, mac_tun, -1, ETH_P_IPV6_);
 		pkt_ip6(&f, &h6);
 		pkt_put(&f, "\x9c\x40\x00\x35\x00\x08\x00\x00", 8);
-		tc_unchanged("tc_tun/drop-not-ipv4", prog_tc_tun, if_tun, &f, TC_ACT_SHOT, if_tun, 0,
+		tc_unchanged("tc_tun/drop-not-ipv4", prog_tc_tun, if_tunp, &f, TC_ACT_SHOT, if_tun, 0,
 			     TUN46_C_ENCAP_DROP_NOT_IPV4);
 	}
 }

@@ -153,12 +153,15 @@ static int test_load(void)
 	tun = if_nametoindex(TUN46_TUNDEV_NAME);
 	CHECK(t, tun && cfg.tun_ifindex == tun, "config tun_ifindex %u, device %u", cfg.tun_ifindex, tun);
 	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "tunnel MTU %u", if_mtu(TUN46_TUNDEV_NAME));
+	CHECK(t, if_mtu(TUN46_TUNPEER_NAME) == 1460, "tunnel peer MTU %u", if_mtu(TUN46_TUNPEER_NAME));
 	{
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)tun, .attach_point = BPF_TC_EGRESS);
+		uint32_t tunp = if_nametoindex(TUN46_TUNPEER_NAME);
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)tunp, .attach_point = BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, q, .handle = TUN46_TC_HANDLE, .priority = TUN46_TC_PRIO);
 
+		CHECK(t, tunp != 0, "no %s device", TUN46_TUNPEER_NAME);
 		CHECK(t, bpf_tc_query(&hook, &q) == 0 && q.prog_id == pinned_prog_id(be, "prog_tc_tun"),
-		      "tc_tun not on the tunnel device egress");
+		      "tc_tun not on the ingress of %s", TUN46_TUNPEER_NAME);
 	}
 	CHECK(t, be_ensure_loaded(be) == 0, "second ensure_loaded");
 	be_close(be);
