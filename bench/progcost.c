@@ -226,10 +226,11 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET, "192.168.2.0", &rk.addr);
 	struct tun46_route rv = {.peer_id = 1};
 	struct tun46_config cfg = {};
+	struct tun46_decap dv = {.peer_id = id, .flags = peer.flags, .local = peer.local};
 	__u32 pl0 = if_nametoindex("pl0"), pw0 = if_nametoindex("pw0");
 	if (bpf_map_update_elem(bpf_map__fd(t->maps.tun46_peers), &id, &peer, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_routes), &rk, &rv, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_decap), &peer.remote, &id, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_decap), &peer.remote, &dv, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_ports), &pl0, &pl0, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_ports), &pw0, &pw0, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_config), &zero, &cfg, 0)) {

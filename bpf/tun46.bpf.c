@@ -24,6 +24,7 @@
 #include "lib/hdr.h"
 #include "lib/encap.h"
 #include "lib/decap.h"
+#include "lib/nhcache.h"
 
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 #define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) /* Linux 6.3+; uapi of 6.1 lacks it */
@@ -63,12 +64,12 @@ int xdp_lan(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	rc = encap_fib(ctx, &pl, in_ifindex, true);
+	rc = encap_nexthop(ctx, &pl, pl.peer, in_ifindex);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
 		stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
 		return XDP_PASS;
 	}
-	if (!bpf_map_lookup_elem(&tun46_ports, &pl.ifindex)) {
+	if (!pl.port_ok && !bpf_map_lookup_elem(&tun46_ports, &pl.ifindex)) {
 		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_NO_PORT);
 		return XDP_PASS;
 	}

@@ -162,7 +162,7 @@ measure_rate() {
 	# done upstream is dropped downstream) and a flood contends on the veth
 	# ring; so each sample is the better of an unpaced run and a run paced at
 	# 1.25x what the unpaced run delivered.
-	for r in $(seq 1 "$RUNS"); do
+	for r in $ROUND; do # one sample per round (see the main loop)
 		for s in 64 512; do
 			j=$(rate_run "$s" "$RATE_SECS" "$FLOWS") || { note "$p" "rate: generator failed"; continue; }
 			local d0 j2
@@ -189,7 +189,7 @@ measure_tcp() {
 			nsx "$H1" "$BUILD"/bench/sink attach bh1 pass
 			nsx "$H2" "$BUILD"/bench/sink attach bh2 pass
 		fi
-		for r in $(seq 1 "$RUNS"); do
+		for r in $ROUND; do # one sample per round (see the main loop)
 			for n in 1 4; do
 				j=$(nsx "$H1" timeout $((TCP_SECS + 10)) iperf3 -c 192.168.2.2 -t "$TCP_SECS" -P "$n" -J 2>/dev/null)
 				bps=$(jq '.end.sum_received.bits_per_second // empty' <<<"$j" 2>/dev/null)
@@ -218,7 +218,7 @@ measure_ping() {
 	nsx "$H2" iperf3 -s -D -I "$pidf" >/dev/null 2>&1
 	sleep 0.3
 	IPERF_PID=$(cat "$pidf" 2>/dev/null)
-	for r in $(seq 1 "$RUNS"); do
+	for r in $ROUND; do # one sample per round (see the main loop)
 		local secs=$(((PING_COUNT + 99) / 100 + 2))
 		nsx "$H1" iperf3 -c 192.168.2.2 -u -b 50M -t "$secs" >/dev/null 2>&1 &
 		lp=$!
@@ -335,39 +335,44 @@ if want_tun46; then
 	why=$(tun46_usable) || { tun46_ok=0; note tun46 "tun46 paths skipped: $why"; }
 fi
 ctl_done=0
-for p in $BENCH_PATHS; do
-	if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
-		continue
-	fi
-	blog "bench: ===== path $p"
-	topo_up || { note "$p" "topology setup failed"; topo_down; continue; }
-	setup_path "$p"
-	rc=$?
-	if [ $rc = 3 ]; then
-		note "$p" "skipped: this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
+# Rounds outside, paths inside: each round measures every path once, so a
+# drift of the shared machine during the run affects all paths alike and the
+# ratios stay side by side.
+for ROUND in $(seq 1 "$RUNS"); do
+	for p in $BENCH_PATHS; do
+		if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
+			continue
+		fi
+		blog "bench: ===== round $ROUND/$RUNS path $p"
+		topo_up || { note "$p" "topology setup failed"; topo_down; continue; }
+		setup_path "$p"
+		rc=$?
+		if [ $rc = 3 ]; then
+			[ "$ROUND" = 1 ] && note "$p" "skipped: this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
+			topo_down
+			continue
+		elif [ $rc != 0 ]; then
+			note "$p" "path setup failed (rc $rc)"
+			topo_down
+			continue
+		fi
+		hosts_offload on "$(xdp_kind "$p")"
+		ev=$(verify_path "$p")
+		if [ -z "$ev" ]; then
+			note "$p" "NOT VERIFIED: pings did not go through the intended mechanism; path skipped"
+			topo_down
+			continue
+		fi
+		[ "$ROUND" = 1 ] && note "$p" "verified: $ev"
+		has_test rate && measure_rate "$p"
+		has_test tcp && measure_tcp "$p"
+		has_test ping && measure_ping "$p"
+		if [ "$p" = tun46-xdp ] && has_test ctl && [ $ctl_done = 0 ]; then
+			measure_ctl
+			ctl_done=1
+		fi
 		topo_down
-		continue
-	elif [ $rc != 0 ]; then
-		note "$p" "path setup failed (rc $rc)"
-		topo_down
-		continue
-	fi
-	hosts_offload on "$(xdp_kind "$p")"
-	ev=$(verify_path "$p")
-	if [ -z "$ev" ]; then
-		note "$p" "NOT VERIFIED: pings did not go through the intended mechanism; path skipped"
-		topo_down
-		continue
-	fi
-	note "$p" "verified: $ev"
-	has_test rate && measure_rate "$p"
-	has_test tcp && measure_tcp "$p"
-	has_test ping && measure_ping "$p"
-	if [ "$p" = tun46-xdp ] && has_test ctl; then
-		measure_ctl
-		ctl_done=1
-	fi
-	topo_down
+	done
 done
 has_test cost && measure_cost
 

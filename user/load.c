@@ -97,6 +97,7 @@ int load_and_pin(struct be *be)
 	maps[BE_MAP_ROUTES] = skel->maps.tun46_routes;
 	maps[BE_MAP_DECAP] = skel->maps.tun46_decap;
 	maps[BE_MAP_STATS] = skel->maps.tun46_stats;
+	maps[BE_MAP_STATS_FAST] = skel->maps.tun46_stats_fast;
 	maps[BE_MAP_PORTS] = skel->maps.tun46_ports;
 	maps[BE_MAP_LINKS] = skel->maps.tun46_links;
 	maps[BE_MAP_CONFIG] = skel->maps.tun46_config;

@@ -18,7 +18,7 @@
 
 const char *const be_map_names[BE_MAP__MAX] = {
     [BE_MAP_PEERS] = "tun46_peers",   [BE_MAP_ROUTES] = "tun46_routes", [BE_MAP_DECAP] = "tun46_decap",
-    [BE_MAP_STATS] = "tun46_stats",   [BE_MAP_PORTS] = "tun46_ports",	[BE_MAP_LINKS] = "tun46_links",
+    [BE_MAP_STATS] = "tun46_stats", [BE_MAP_STATS_FAST] = "tun46_stats_fast",   [BE_MAP_PORTS] = "tun46_ports",	[BE_MAP_LINKS] = "tun46_links",
     [BE_MAP_CONFIG] = "tun46_config",
 };
 
@@ -33,8 +33,9 @@ static const struct {
 } map_sizes[BE_MAP__MAX] = {
     [BE_MAP_PEERS] = {sizeof(uint32_t), sizeof(struct tun46_peer)},
     [BE_MAP_ROUTES] = {sizeof(struct tun46_route_key), sizeof(struct tun46_route)},
-    [BE_MAP_DECAP] = {sizeof(union tun46_addr6), sizeof(uint32_t)},
+    [BE_MAP_DECAP] = {sizeof(union tun46_addr6), sizeof(struct tun46_decap)},
     [BE_MAP_STATS] = {sizeof(struct tun46_stats_key), sizeof(struct tun46_counters)},
+    [BE_MAP_STATS_FAST] = {sizeof(uint32_t), sizeof(struct tun46_stats_slot)},
     [BE_MAP_PORTS] = {sizeof(uint32_t), sizeof(uint32_t)},
     [BE_MAP_LINKS] = {sizeof(uint32_t), sizeof(struct tun46_link)},
     [BE_MAP_CONFIG] = {sizeof(uint32_t), sizeof(struct tun46_config)},

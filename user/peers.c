@@ -152,8 +152,27 @@ static void addr6_str(const union tun46_addr6 *a, char *buf, size_t len)
 	inet_ntop(AF_INET6, a->b, buf, len);
 }
 
+/* The peer id that owns 'remote' in the decap index; -ENOENT if none. */
+static int decap_owner(struct be *be, const union tun46_addr6 *remote, uint32_t *owner)
+{
+	struct tun46_decap d;
+
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], remote, &d))
+		return -ENOENT;
+	*owner = d.peer_id;
+	return 0;
+}
+
+static struct tun46_decap decap_of(uint32_t id, const struct tun46_peer *p)
+{
+	struct tun46_decap d = {.peer_id = id, .flags = p->flags, .local = p->local};
+
+	return d;
+}
+
 int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 {
+	struct tun46_decap d;
 	struct tun46_peer old, p = *peer;
 	bool had_old, remote_moved;
 	uint32_t owner;
@@ -169,7 +188,7 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 	}
 	p.flags |= TUN46_PEER_F_ACTIVE;
 	p.name[TUN46_NAME_LEN - 1] = 0;
-	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], &p.remote, &owner) == 0 && owner != id) {
+	if (decap_owner(be, &p.remote, &owner) == 0 && owner != id) {
 		struct tun46_peer o;
 
 		addr6_str(&p.remote, a, sizeof(a));
@@ -189,16 +208,18 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 		be_err("cannot write peer %s: %s", p.name, strerror(-err));
 		return err;
 	}
-	/* 2. the decap index: add the new remote, then drop the old one */
-	if (!had_old || remote_moved) {
-		err = be_map_update(be, BE_MAP_DECAP, &p.remote, &id, BPF_ANY);
+	/* 2. the decap index (which carries local): write the new remote's
+	 * entry, then drop the old remote's */
+	d = decap_of(id, &p);
+	if (!had_old || remote_moved || memcmp(&old.local, &p.local, sizeof(p.local))) {
+		err = be_map_update(be, BE_MAP_DECAP, &p.remote, &d, BPF_ANY);
 		if (err) {
 			be_err("cannot write the decap index of peer %s: %s", p.name, strerror(-err));
 			goto undo_peer;
 		}
 	}
 	if (remote_moved) {
-		if (bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &owner) == 0 && owner == id) {
+		if (decap_owner(be, &old.remote, &owner) == 0 && owner == id) {
 			err = be_map_delete(be, BE_MAP_DECAP, &old.remote);
 			if (err) {
 				be_err("cannot remove the old decap index entry of peer %s: %s", p.name,
@@ -219,9 +240,11 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 	return 0;
 
 undo_peer:
-	if (had_old)
+	if (had_old) {
 		bpf_map_update_elem(be->map_fd[BE_MAP_PEERS], &id, &old, BPF_ANY);
-	else
+		d = decap_of(id, &old);
+		bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &d, BPF_ANY);
+	} else
 		bpf_map_delete_elem(be->map_fd[BE_MAP_PEERS], &id);
 	return err;
 }
@@ -240,7 +263,7 @@ int be_peer_del(struct be *be, uint32_t id)
 	err = be_need_loaded(be);
 	if (err)
 		return err;
-	had_decap = bpf_map_lookup_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &owner) == 0 && owner == id;
+	had_decap = decap_owner(be, &old.remote, &owner) == 0 && owner == id;
 	if (had_decap) {
 		err = be_map_delete(be, BE_MAP_DECAP, &old.remote);
 		if (err) {
@@ -251,8 +274,11 @@ int be_peer_del(struct be *be, uint32_t id)
 	err = be_map_delete(be, BE_MAP_PEERS, &id);
 	if (err) {
 		be_err("cannot delete peer %s: %s", old.name, strerror(-err));
-		if (had_decap)
-			bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &id, BPF_ANY);
+		if (had_decap) {
+			struct tun46_decap d = decap_of(id, &old);
+
+			bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &d, BPF_ANY);
+		}
 		return err;
 	}
 	if (old.flags & TUN46_PEER_F_ENCAPLIMIT)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* stats.c — tun46_stats (PERCPU_HASH): read summed over CPUs, reset. */
+/* stats.c — the counters: tun46_stats_fast (PERCPU_ARRAY of slots, each CPU's
+ * copy holding its own (ifindex, peer) key) plus tun46_stats (PERCPU_HASH, for
+ * pairs whose slot was taken), summed over CPUs and merged by key; reset. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,22 +9,44 @@
 #include <bpf/libbpf.h>
 #include "be_internal.h"
 
-int be_stats_read(struct be *be, struct be_stats_entry **out, size_t *n)
+struct acc {
+	struct be_stats_entry *v;
+	size_t n;
+};
+
+static struct tun46_counters *acc_entry(struct acc *a, uint32_t ifindex, uint32_t peer_id)
+{
+	struct be_stats_entry *nv;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].ifindex == ifindex && a->v[i].peer_id == peer_id)
+			return &a->v[i].sum;
+	nv = realloc(a->v, (a->n + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	a->v = nv;
+	memset(&a->v[a->n], 0, sizeof(a->v[a->n]));
+	a->v[a->n].ifindex = ifindex;
+	a->v[a->n].peer_id = peer_id;
+	return &a->v[a->n++].sum;
+}
+
+static void add_counters(struct tun46_counters *dst, const struct tun46_counters *src)
+{
+	int i;
+
+	for (i = 0; i < TUN46_C__MAX; i++)
+		dst->c[i] += src->c[i];
+}
+
+static int read_hash(struct be *be, struct acc *a, int ncpu)
 {
 	struct tun46_stats_key key, next;
-	struct tun46_counters *vals;
-	struct be_stats_entry *v = NULL, *nv;
-	int ncpu, fd = be->map_fd[BE_MAP_STATS], c, i;
+	int fd = be->map_fd[BE_MAP_STATS], c;
+	struct tun46_counters *vals, *dst;
 	void *prev = NULL;
-	size_t cnt = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (!be->loaded)
-		return 0;
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
@@ -31,42 +55,95 @@ int be_stats_read(struct be *be, struct be_stats_entry **out, size_t *n)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
+		dst = acc_entry(a, key.ifindex, key.peer_id);
+		if (!dst) {
 			free(vals);
 			return -ENOMEM;
 		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].ifindex = key.ifindex;
-		v[cnt].peer_id = key.peer_id;
 		for (c = 0; c < ncpu; c++)
-			for (i = 0; i < TUN46_C__MAX; i++)
-				v[cnt].sum.c[i] += vals[c].c[i];
-		cnt++;
+			add_counters(dst, &vals[c]);
 	}
 	free(vals);
-	*out = v;
-	*n = cnt;
+	return 0;
+}
+
+static int read_fast(struct be *be, struct acc *a, int ncpu)
+{
+	int fd = be->map_fd[BE_MAP_STATS_FAST], c;
+	struct tun46_stats_slot *vals;
+	struct tun46_counters *dst;
+	uint32_t slot;
+
+	if (fd < 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (slot = 0; slot < TUN46_STATS_FAST_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(fd, &slot, vals))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			if (!vals[c].key.ifindex)
+				continue;
+			dst = acc_entry(a, vals[c].key.ifindex, vals[c].key.peer_id);
+			if (!dst) {
+				free(vals);
+				return -ENOMEM;
+			}
+			add_counters(dst, &vals[c].c);
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+int be_stats_read(struct be *be, struct be_stats_entry **out, size_t *n)
+{
+	struct acc a = {0};
+	int ncpu, err;
+
+	*out = NULL;
+	*n = 0;
+	if (!be->loaded)
+		return 0;
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	err = read_fast(be, &a, ncpu);
+	if (!err)
+		err = read_hash(be, &a, ncpu);
+	if (err) {
+		free(a.v);
+		return err;
+	}
+	*out = a.v;
+	*n = a.n;
 	return 0;
 }
 
 int be_stats_reset(struct be *be)
 {
 	struct tun46_stats_key key, next;
-	struct tun46_counters *zero;
 	int ncpu, fd = be->map_fd[BE_MAP_STATS], err = 0;
-	void *prev = NULL;
+	void *zero, *prev = NULL;
+	uint32_t slot;
 
 	if (!be->loaded)
 		return 0;
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	zero = calloc(ncpu, sizeof(*zero));
+	zero = calloc(ncpu, sizeof(struct tun46_stats_slot));
 	if (!zero)
 		return -ENOMEM;
+	/* Freed slots are claimed again by the next packet of their pair. */
+	for (slot = 0; be->map_fd[BE_MAP_STATS_FAST] >= 0 && slot < TUN46_STATS_FAST_SLOTS; slot++) {
+		if (bpf_map_update_elem(be->map_fd[BE_MAP_STATS_FAST], &slot, zero, BPF_ANY)) {
+			err = -errno;
+			be_err("cannot reset the counters: %s", strerror(-err));
+			goto out;
+		}
+	}
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -76,6 +153,7 @@ int be_stats_reset(struct be *be)
 			break;
 		}
 	}
+out:
 	free(zero);
 	return err;
 }

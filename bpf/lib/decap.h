@@ -37,9 +37,9 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	union tun46_addr6 src;
 	struct tun46_route_key key = {.prefixlen = 32};
 	struct tun46_route *rt;
-	struct tun46_peer *peer;
+	struct tun46_decap *peer;
 	struct iphdr *iph;
-	__u32 *id, payload, inner_avail, hlen, tot;
+	__u32 payload, inner_avail, hlen, tot;
 	__u8 *opt;
 	int ecn;
 
@@ -67,18 +67,12 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 
 	/* Only configured peers, only toward their local address. */
 	__builtin_memcpy(&src, &ip6->saddr, sizeof(src));
-	id = bpf_map_lookup_elem(&tun46_decap, &src);
-	if (!id) {
-		dp->reason = TUN46_C_DECAP_DROP_UNKNOWN_PEER;
-		return V_DROP;
-	}
-	dp->peer_id = *id;
-	peer = bpf_map_lookup_elem(&tun46_peers, &dp->peer_id);
+	peer = bpf_map_lookup_elem(&tun46_decap, &src);
 	if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE)) {
-		dp->peer_id = 0;
 		dp->reason = TUN46_C_DECAP_DROP_UNKNOWN_PEER;
 		return V_DROP;
 	}
+	dp->peer_id = peer->peer_id;
 	if (!addr6_eq(&ip6->daddr, &peer->local)) {
 		dp->reason = TUN46_C_DECAP_DROP_WRONG_LOCAL;
 		return V_DROP;

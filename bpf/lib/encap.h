@@ -30,11 +30,13 @@ struct encap_plan {
 	__u32 outer_len; /* 40 or 48 */
 	__u32 inner_len; /* inner IPv4 total length */
 	__u32 peer_id;
-	int reason; /* counter for V_PASS / V_DROP */
+	const struct tun46_peer *peer; /* map value, valid for this packet */
+	int reason;		       /* counter for V_PASS / V_DROP */
 	/* from the fib lookup */
 	__u32 ifindex;
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
+	bool port_ok; /* ifindex known to be in tun46_ports */
 };
 
 static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
@@ -119,6 +121,7 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
 		pl->reason = forwarding ? TUN46_C_ENCAP_PASS_NO_PEER : TUN46_C_ENCAP_DROP_NO_PEER;
 		return forwarding ? V_PASS : V_DROP;
 	}
+	pl->peer = peer;
 	ttl = iph->ttl;
 	if (forwarding) {
 		if (iph->ihl != 5) {

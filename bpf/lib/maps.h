@@ -30,7 +30,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TUN46_DEFAULT_MAX_PEERS);
 	__type(key, union tun46_addr6);
-	__type(value, __u32);
+	__type(value, struct tun46_decap);
 } tun46_decap SEC(".maps");
 
 struct {
@@ -39,6 +39,13 @@ struct {
 	__type(key, struct tun46_stats_key);
 	__type(value, struct tun46_counters);
 } tun46_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TUN46_STATS_FAST_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tun46_stats_slot);
+} tun46_stats_fast SEC(".maps");
 
 /* All zero: the initial value for a new stats entry (too big for the stack). */
 struct {

@@ -9,10 +9,22 @@
 static __always_inline struct tun46_counters *stats_get(__u32 ifindex, __u32 peer_id)
 {
 	struct tun46_stats_key key = {.ifindex = ifindex, .peer_id = peer_id};
+	__u32 slot = tun46_stats_slot_of(ifindex, peer_id) & (TUN46_STATS_FAST_SLOTS - 1);
+	struct tun46_stats_slot *fast;
 	struct tun46_counters *s;
 	__u32 zero_key = 0;
 	void *zero;
 
+	/* Fast path: this CPU's slot for the pair (an array lookup). */
+	fast = bpf_map_lookup_elem(&tun46_stats_fast, &slot);
+	if (fast) {
+		if (fast->key.ifindex == ifindex && fast->key.peer_id == peer_id)
+			return &fast->c;
+		if (fast->key.ifindex == 0) { /* free on this CPU: claim it */
+			fast->key = key;
+			return &fast->c;
+		}
+	}
 	s = bpf_map_lookup_elem(&tun46_stats, &key);
 	if (s)
 		return s;

@@ -94,8 +94,14 @@ struct tun46_route {
 };
 
 /* ---- decap index: HASH "tun46_decap", key = peer's remote address ----
- * value: __u32 peer id.  A remote address belongs to one peer only; the
- * datapath then checks the outer destination against peer.local. */
+ * A remote address belongs to one peer only.  The value carries what
+ * decapsulation needs, so the WAN path makes one lookup, not two; user
+ * space writes it with the peer (one update replaces the element whole). */
+struct tun46_decap {
+	__u32 peer_id;
+	__u32 flags;		 /* the peer's TUN46_PEER_F_* (ACTIVE is checked) */
+	union tun46_addr6 local; /* the outer destination this peer must use */
+};
 
 /* ---- statistics: PERCPU_HASH "tun46_stats" ---- */
 struct tun46_stats_key {
@@ -106,6 +112,22 @@ struct tun46_stats_key {
 struct tun46_counters {
 	__u64 c[TUN46_C__MAX]; /* indexed by enum tun46_counter */
 };
+
+/* ---- statistics fast path: PERCPU_ARRAY "tun46_stats_fast" ----
+ * TUN46_STATS_FAST_SLOTS slots per CPU; a (ifindex, peer) pair hashes to one
+ * slot and claims it on this CPU if it is free (key.ifindex == 0).  A pair
+ * whose slot another pair holds on that CPU is counted in tun46_stats.
+ * Readers add both maps, taking each CPU's key from its own copy. */
+#define TUN46_STATS_FAST_SLOTS 256
+struct tun46_stats_slot {
+	struct tun46_stats_key key;
+	struct tun46_counters c;
+};
+
+static inline __u32 tun46_stats_slot_of(__u32 ifindex, __u32 peer_id)
+{
+	return ((ifindex * 0x9e3779b1u) ^ (peer_id * 0x85ebca6bu)) >> 24; /* 0..255 */
+}
 
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */
 enum tun46_role {

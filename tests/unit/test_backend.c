@@ -176,8 +176,9 @@ static int test_peers(struct be *be)
 	const char *t = "backend_peers_decap_mtu";
 	struct tun46_peer p = mkpeer("site2", "fd00::2", "fd00::1"), q;
 	union tun46_addr6 r;
-	uint32_t id, id2, v;
+	uint32_t id, id2;
 	int decap = pin_fd(be, "tun46_decap");
+	struct tun46_decap dv;
 
 	CHECK(t, decap >= 0, "decap pin");
 	CHECK(t, be_peer_alloc_id(be, &id) == 0 && id == 1, "alloc id %u", id);
@@ -187,13 +188,13 @@ static int test_peers(struct be *be)
 	CHECK(t, be_peer_find(be, "site2", &id2) == 0 && id2 == id, "find");
 	CHECK(t, be_peer_find(be, "nope", &id2) == -ENOENT, "find missing");
 	addr6("fd00::2", &r);
-	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) == 0 && v == id, "decap index of remote");
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &dv) == 0 && dv.peer_id == id, "decap index of remote");
 	/* remote moves: new entry in, old one out */
 	addr6("fd00::22", &p.remote);
 	CHECK(t, be_peer_set(be, id, &p) == 0, "peer change");
-	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) != 0, "old decap entry left");
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &dv) != 0, "old decap entry left");
 	addr6("fd00::22", &r);
-	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) == 0 && v == id, "new decap entry");
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &dv) == 0 && dv.peer_id == id, "new decap entry");
 	/* a second peer may not take the same remote */
 	q = mkpeer("site3", "fd00::22", "fd00::1");
 	CHECK(t, be_peer_alloc_id(be, &id2) == 0 && id2 == 2, "alloc id 2");
@@ -206,7 +207,7 @@ static int test_peers(struct be *be)
 	CHECK(t, be_peer_del(be, id2) == 0, "peer del");
 	CHECK(t, be_peer_get(be, id2, &q) == -ENOENT, "deleted peer still there");
 	addr6("fd00::3", &r);
-	CHECK(t, bpf_map_lookup_elem(decap, &r, &v) != 0, "decap entry of deleted peer");
+	CHECK(t, bpf_map_lookup_elem(decap, &r, &dv) != 0, "decap entry of deleted peer");
 	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "MTU after encaplimit peer left %u", if_mtu(TUN46_TUNDEV_NAME));
 	close(decap);
 	UNIT_PASS(t);
