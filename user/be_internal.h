@@ -17,6 +17,7 @@
 /* rtnetlink protocol number of the kernel routes tun46 installs through the
  * tunnel device ("proto 46" in `ip route`), so they are recognisable. */
 #define TUN46_RTPROT 46
+#define TUN46_ROUTE_METRIC 46 /* metric of tun46's kernel routes */
 
 /* The maps, in the order of enum be_map_idx; the pin of each is
  * <pin dir>/<name>. */
@@ -135,6 +136,7 @@ int be_need_loaded(struct be *be);
 uint32_t peers_count(struct be *be);
 unsigned int peers_tun_mtu(struct be *be); /* 1452 while a peer uses encaplimit, else 1460 */
 uint16_t peer_route_mtu(const struct tun46_peer *p);
+int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
 
 /* routes.c */
 int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */

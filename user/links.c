@@ -219,6 +219,7 @@ int be_link_detach(struct be *be, const char *ifname)
 	undo_attach(be, ifindex, &l, ifname);
 	/* last: XDP on other ports could redirect here until the program is gone */
 	bpf_map_delete_elem(be->map_fd[BE_MAP_PORTS], &ifindex);
+	stats_forget(be, true, ifindex, false, 0); /* its counters go with it */
 	return 0;
 }
 

@@ -17,9 +17,9 @@
 #include "be_internal.h"
 
 const char *const be_map_names[BE_MAP__MAX] = {
-    [BE_MAP_PEERS] = "tun46_peers",   [BE_MAP_ROUTES] = "tun46_routes", [BE_MAP_DECAP] = "tun46_decap",
-    [BE_MAP_STATS] = "tun46_stats", [BE_MAP_STATS_FAST] = "tun46_stats_fast",   [BE_MAP_PORTS] = "tun46_ports",	[BE_MAP_LINKS] = "tun46_links",
-    [BE_MAP_CONFIG] = "tun46_config",
+    [BE_MAP_PEERS] = "tun46_peers", [BE_MAP_ROUTES] = "tun46_routes",	      [BE_MAP_DECAP] = "tun46_decap",
+    [BE_MAP_STATS] = "tun46_stats", [BE_MAP_STATS_FAST] = "tun46_stats_fast", [BE_MAP_PORTS] = "tun46_ports",
+    [BE_MAP_LINKS] = "tun46_links", [BE_MAP_CONFIG] = "tun46_config",
 };
 
 const char *const be_prog_names[BE_PROG__MAX] = {

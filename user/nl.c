@@ -63,7 +63,7 @@ static size_t route_msg(char *buf, bool add, uint32_t ifindex, const struct nl_r
 {
 	struct nlmsghdr *n = (struct nlmsghdr *)buf;
 	struct rtmsg *rtm;
-	uint32_t table = RT_TABLE_MAIN;
+	uint32_t table = RT_TABLE_MAIN, prio = TUN46_ROUTE_METRIC;
 
 	memset(buf, 0, NL_MSG_MAX);
 	n->nlmsg_len = NLMSG_LENGTH(sizeof(*rtm));
@@ -80,6 +80,9 @@ static size_t route_msg(char *buf, bool add, uint32_t ifindex, const struct nl_r
 	nl_put_attr(n, RTA_DST, &r->addr, 4);
 	nl_put_attr(n, RTA_OIF, &ifindex, 4);
 	nl_put_attr(n, RTA_TABLE, &table, 4);
+	/* Our own metric: a route the admin made for the same prefix (metric 0
+	 * by default) is never replaced or deleted by tun46, and wins. */
+	nl_put_attr(n, RTA_PRIORITY, &prio, 4);
 	if (add && r->mtu) {
 		struct rtattr *metrics = nl_put_attr(n, RTA_METRICS, NULL, 0);
 		uint32_t mtu = r->mtu;

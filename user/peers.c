@@ -114,15 +114,26 @@ uint32_t peers_count(struct be *be)
 	return n;
 }
 
-static int encaplimit_cb(uint32_t id, const struct tun46_peer *p, void *arg)
+static int max_mtu_cb(uint32_t id, const struct tun46_peer *p, void *arg)
 {
-	(void)id, (void)arg;
-	return (p->flags & TUN46_PEER_F_ENCAPLIMIT) ? 1 : 0;
+	unsigned int *max = arg;
+
+	(void)id;
+	if (peer_route_mtu(p) > *max)
+		*max = peer_route_mtu(p);
+	return 0;
 }
 
+/* The tunnel device's MTU: the largest route MTU of any peer (each peer's
+ * kernel routes carry its own MTU, which is what the kernel checks when it
+ * forwards; a device MTU below a route's would drop packets silently).
+ * 1460 with no peer. */
 unsigned int peers_tun_mtu(struct be *be)
 {
-	return be_peer_foreach(be, encaplimit_cb, NULL) == 1 ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
+	unsigned int max = 0;
+
+	be_peer_foreach(be, max_mtu_cb, &max);
+	return max ? max : TUN46_DEFAULT_MTU;
 }
 
 /* The MTU of the kernel routes toward a peer: its own mtu, or the tunnel
@@ -134,7 +145,7 @@ uint16_t peer_route_mtu(const struct tun46_peer *p)
 	return (p->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
 }
 
-/* After peers changed: the tunnel device MTU follows the encap limit. */
+/* After peers changed: the tunnel device MTU follows the peers' MTUs. */
 static void tun_mtu_update(struct be *be)
 {
 	uint32_t idx = tundev_ifindex(be);
@@ -235,7 +246,7 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 		if (err)
 			be_err("warning: the kernel routes of peer %s keep their old MTU", p.name);
 	}
-	if (!had_old || (old.flags & TUN46_PEER_F_ENCAPLIMIT) != (p.flags & TUN46_PEER_F_ENCAPLIMIT))
+	if (!had_old || peer_route_mtu(&old) != peer_route_mtu(&p))
 		tun_mtu_update(be);
 	return 0;
 
@@ -281,8 +292,8 @@ int be_peer_del(struct be *be, uint32_t id)
 		}
 		return err;
 	}
-	if (old.flags & TUN46_PEER_F_ENCAPLIMIT)
-		tun_mtu_update(be);
+	tun_mtu_update(be);
+	stats_forget(be, false, 0, true, id); /* a peer added later may get this id */
 	return 0;
 }
 

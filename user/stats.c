@@ -157,3 +157,50 @@ out:
 	free(zero);
 	return err;
 }
+
+/* Forget the counters of a deleted peer (match_peer) or of a detached
+ * interface (match_if), so that a peer id or ifindex used again starts from
+ * zero and the slots are free for others. */
+int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id)
+{
+	int fd = be->map_fd[BE_MAP_STATS], ffd = be->map_fd[BE_MAP_STATS_FAST], ncpu, c;
+	struct tun46_stats_key key, next;
+	struct tun46_stats_slot *vals;
+	void *prev = NULL;
+	uint32_t slot;
+	bool changed;
+
+	if (!be->loaded)
+		return 0;
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+#define STATS_MATCH(k) ((!match_if || (k).ifindex == ifindex) && (!match_peer || (k).peer_id == peer_id))
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (STATS_MATCH(next)) {
+			bpf_map_delete_elem(fd, &next);
+			continue; /* prev stays: the walk goes on after it */
+		}
+		key = next;
+		prev = &key;
+	}
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (slot = 0; ffd >= 0 && slot < TUN46_STATS_FAST_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(ffd, &slot, vals))
+			continue;
+		changed = false;
+		for (c = 0; c < ncpu; c++) {
+			if (vals[c].key.ifindex && STATS_MATCH(vals[c].key)) {
+				memset(&vals[c], 0, sizeof(vals[c]));
+				changed = true;
+			}
+		}
+		if (changed)
+			bpf_map_update_elem(ffd, &slot, vals, BPF_ANY);
+	}
+#undef STATS_MATCH
+	free(vals);
+	return 0;
+}

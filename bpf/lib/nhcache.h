@@ -7,8 +7,8 @@
  * every packet to that peer.  Each CPU keeps the answer per peer for
  * TUN46_NH_TTL_NS and then asks the kernel again.
  *
- * Staleness is bounded and small: a changed peer address misses at once
- * (the entry keeps the addresses it was made for), a changed route or
+ * Staleness is bounded and small: a changed peer address, MTU or option
+ * misses at once (the entry keeps what it was made for), a changed route or
  * neighbour is seen within TUN46_NH_TTL_NS.  (Traffic forwarded by XDP does
  * not confirm neighbours anyway: the kernel's own answer is the last
  * resolved MAC until the entry is garbage collected.)  Only successful
@@ -26,16 +26,6 @@
 
 #define TUN46_NH_SLOTS	1024		      /* per CPU; peers hash into it by id */
 #define TUN46_NH_TTL_NS (50ULL * 1000 * 1000) /* 50 ms */
-
-struct tun46_nh {
-	union tun46_addr6 local;
-	union tun46_addr6 remote;
-	__u64 expires;
-	__u32 peer_id;
-	__u32 ifindex;
-	__u8 smac[ETH_ALEN];
-	__u8 dmac[ETH_ALEN];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -55,8 +45,8 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const
 	__u32 inner_len = pl->inner_len;
 	int rc;
 
-	if (nh && nh->peer_id == pl->peer_id && now < nh->expires && addr6_eq(&nh->remote, &peer->remote) &&
-	    addr6_eq(&nh->local, &peer->local)) {
+	if (nh && nh->peer_id == pl->peer_id && now < nh->expires && nh->flags == peer->flags && nh->mtu == peer->mtu &&
+	    addr6_eq(&nh->remote, &peer->remote) && addr6_eq(&nh->local, &peer->local)) {
 		pl->ifindex = nh->ifindex;
 		__builtin_memcpy(pl->smac, nh->smac, ETH_ALEN);
 		__builtin_memcpy(pl->dmac, nh->dmac, ETH_ALEN);
@@ -75,6 +65,8 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const
 		__builtin_memcpy(&nh->remote, &peer->remote, sizeof(nh->remote));
 		nh->peer_id = pl->peer_id;
 		nh->ifindex = pl->ifindex;
+		nh->flags = peer->flags;
+		nh->mtu = peer->mtu;
 		__builtin_memcpy(nh->smac, pl->smac, ETH_ALEN);
 		__builtin_memcpy(nh->dmac, pl->dmac, ETH_ALEN);
 		nh->expires = now + TUN46_NH_TTL_NS;

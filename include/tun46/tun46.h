@@ -129,6 +129,21 @@ static inline __u32 tun46_stats_slot_of(__u32 ifindex, __u32 peer_id)
 	return ((ifindex * 0x9e3779b1u) ^ (peer_id * 0x85ebca6bu)) >> 24; /* 0..255 */
 }
 
+/* ---- next-hop cache of the XDP encapsulation path: PERCPU_ARRAY "tun46_nh",
+ * slot = peer id % TUN46_NH_SLOTS (see bpf/lib/nhcache.h) ---- */
+#define TUN46_NH_SLOTS 1024
+struct tun46_nh {
+	union tun46_addr6 local; /* the peer addresses, flags and MTU it was made for */
+	union tun46_addr6 remote;
+	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u32 peer_id;
+	__u32 ifindex; /* egress, known to be in tun46_ports */
+	__u32 flags;
+	__u32 mtu;
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */
 enum tun46_role {
 	TUN46_ROLE_NONE = 0,

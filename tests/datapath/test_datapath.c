@@ -966,6 +966,20 @@ static void test_encap(void)
 	 * the addresses it was made for). */
 	mk_inner(&in4, FLOW());
 	encap_case("encap/nh-cache-warm", &in4, -1, P_A, mac_r2);
+	{
+		/* this thread is pinned to CPU 0: its copy of the slot holds the answer */
+		struct tun46_nh *nh = calloc((size_t)ncpus, sizeof(*nh));
+		uint32_t slot = P_A % TUN46_NH_SLOTS;
+
+		bool ok = nh && bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh), &slot, nh) == 0 &&
+			  nh[0].peer_id == P_A && nh[0].ifindex == if_wan && !memcmp(nh[0].dmac, mac_r2, 6) &&
+			  !memcmp(nh[0].smac, mac_wan, 6) && nh[0].expires != 0;
+
+		result(ok, "encap/nh-cache-entry-holds-the-fib-answer",
+		       "tun46_nh slot %u on CPU 0 does not hold peer %u via ifindex %u with the neighbour's MAC", slot,
+		       (unsigned)P_A, if_wan);
+		free(nh);
+	}
 	encap_case("encap/nh-cache-hit-same-bytes", &in4, -1, P_A, mac_r2);
 	{
 		struct tun46_peer p = peer_default(P_A);
@@ -1632,6 +1646,13 @@ int main(void)
 	if (setup_netns()) {
 		printf("FAIL datapath/setup: could not build the test network namespace (see stderr)\n");
 		return 1;
+	}
+	{
+		cpu_set_t one; /* per-CPU maps (next-hop cache) are then read on CPU 0 */
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		sched_setaffinity(0, sizeof(one), &one);
 	}
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || open_skel() || setup_maps()) {

@@ -203,7 +203,15 @@ static int test_peers(struct be *be)
 	q.flags = TUN46_PEER_F_ENCAPLIMIT;
 	q.encaplimit = 4;
 	CHECK(t, be_peer_set(be, id2, &q) == 0, "peer 2 set");
-	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1452, "MTU with encaplimit %u", if_mtu(TUN46_TUNDEV_NAME));
+	/* the device MTU is the largest peer MTU (each peer's routes carry its own) */
+	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "MTU with peers of 1460 and 1452 %u", if_mtu(TUN46_TUNDEV_NAME));
+	p.flags |= TUN46_PEER_F_ENCAPLIMIT;
+	p.encaplimit = 4;
+	CHECK(t, be_peer_set(be, id, &p) == 0, "peer 1 with encaplimit");
+	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1452, "MTU with encaplimit everywhere %u", if_mtu(TUN46_TUNDEV_NAME));
+	CHECK(t, if_mtu(TUN46_TUNPEER_NAME) == 1452, "peer end MTU %u", if_mtu(TUN46_TUNPEER_NAME));
+	p.flags &= ~TUN46_PEER_F_ENCAPLIMIT;
+	CHECK(t, be_peer_set(be, id, &p) == 0, "peer 1 without encaplimit");
 	CHECK(t, be_peer_del(be, id2) == 0, "peer del");
 	CHECK(t, be_peer_get(be, id2, &q) == -ENOENT, "deleted peer still there");
 	addr6("fd00::3", &r);
