@@ -29,8 +29,13 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
   | def get($p; $k): [$sum[] | select(.path == $p and .metric == $k) | .median][0];
     def goal($name; $v; $op; $t): {goal: $name, value: $v, op: $op, target: $t,
         met: (if $v == null then null elif $op == ">=" then $v >= $t else $v <= $t end)};
-    def rat($a; $b; $k): (get($a; $k)) as $x | (get($b; $k)) as $y
-        | if $x and $y and $y != 0 then $x / $y else null end;
+    # Goals compare paths measured in the same round (scripts/bench.sh runs
+    # every path once per round): the median of the per-round ratios, which
+    # a drift of the shared machine between rounds does not skew.
+    def rat($a; $b; $k): [$s[] | select(.metric == $k and .path == $a and (.value | type) == "number")] as $xa
+        | [$s[] | select(.metric == $k and .path == $b and (.value | type) == "number")] as $xb
+        | [$xa[] as $x | $xb[] | select(.run == $x.run and .value != 0) | $x.value / .value]
+        | if length > 0 then med else null end;
   {machine: $m, config: {runs: $runs, quick: $quick}, samples: $s, notes: $n, summary: $sum,
    goals: [
      goal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; rat("tun46-xdp"; "srv6"; "fwd64_pps"); ">="; 3.5),
@@ -86,6 +91,7 @@ jq -r '
       "" else empty end),
     "Goals:",
     "",
+    "(each goal: the median over rounds of the ratio of two paths measured in the same round)",
     (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "n/a" end): \(.goal): \(if .value == null then "not measured" else (.value | r2 | tostring) end) (target \(if .op == "<=" then "≤" else "≥" end) \(.target))"),
     "",
     (if (.notes | length) > 0 then "Notes:", "", (.notes[] | "- [\(.path)] \(.note)") else empty end)
