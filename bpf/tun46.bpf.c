@@ -102,6 +102,17 @@ drop:
 	return XDP_DROP;
 }
 
+/* Can this driver carry XDP metadata to TC?  Without it a packet the slow
+ * path decapsulated here would reach the kernel on the WAN interface instead
+ * of the tunnel device.  (Tries and undoes; changes nothing.) */
+static __always_inline bool xdp_meta_ok(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct tun46_meta)))
+		return false;
+	bpf_xdp_adjust_meta(ctx, (int)sizeof(struct tun46_meta));
+	return true;
+}
+
 SEC("xdp")
 int xdp_wan(struct xdp_md *ctx)
 {
@@ -137,6 +148,18 @@ int xdp_wan(struct xdp_md *ctx)
 	if (v == V_GO && !bpf_map_lookup_elem(&tun46_ports, &dp.ifindex)) {
 		v = V_PASS;
 		dp.reason = TUN46_C_DECAP_PASS_NO_PORT;
+	}
+	if (v != V_GO) {
+		if (!xdp_meta_ok(ctx))
+			return XDP_PASS; /* untouched: tc_wan decapsulates it and injects it into the tunnel device */
+		/* the helper invalidated the packet pointers: find the headers again */
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		eth = data;
+		ip6 = (void *)(eth + 1);
+		iph = dp.outer_len == TUN46_OUTER_MAX ? (void *)(ip6 + 1) + TUN46_DSTOPT_LEN : (void *)(ip6 + 1);
+		if ((void *)(iph + 1) > data_end)
+			return XDP_PASS;
 	}
 	decap_fix_inner(iph, &dp, v == V_GO);
 	__builtin_memcpy(dmac, eth->h_dest, ETH_ALEN);
