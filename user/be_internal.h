@@ -16,7 +16,7 @@
 
 /* rtnetlink protocol number of the kernel routes tun46 installs through the
  * tunnel device ("proto 46" in `ip route`), so they are recognisable. */
-#define TUN46_RTPROT 46
+#define TUN46_RTPROT	   46
 #define TUN46_ROUTE_METRIC 46 /* metric of tun46's kernel routes */
 
 /* The maps, in the order of enum be_map_idx; the pin of each is
