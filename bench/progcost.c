@@ -35,23 +35,6 @@
 #include "bench_fwd.skel.h"
 #include "bench_cost.skel.h"
 
-static int if_mac(const char *ifname, unsigned char *mac)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
-	close(fd);
-	if (rc < 0)
-		return -1;
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return 0;
-}
-
 static __u16 csum16(const void *hdr, int len)
 {
 	const __u16 *p = hdr;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -58,6 +60,37 @@ static inline unsigned int xdpq_ifindex(const char *tool, const char *ifname)
 	if (!ifindex)
 		fprintf(stderr, "%s: no interface %s in this network namespace (use ip netns exec NS)\n", tool, ifname);
 	return ifindex;
+}
+
+/* The MAC address of ifname in this network namespace; -1 on error. */
+static inline int if_mac(const char *ifname, unsigned char *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+/* IPv4 header checksum from scratch. */
+static inline __u16 ip_checksum(const void *hdr, int len)
+{
+	const __u16 *p = hdr;
+	__u32 sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *p++;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
 }
 
 #endif /* BENCH_XDPQ_H */
