@@ -144,8 +144,8 @@ int xdp_wan(struct xdp_md *ctx)
 	}
 
 	iph = dp.iph;
-	v = decap_route(ctx, iph, in_ifindex, &dp);
-	if (v == V_GO && !bpf_map_lookup_elem(&tun46_ports, &dp.ifindex)) {
+	v = decap_route(ctx, iph, in_ifindex, &dp, true);
+	if (v == V_GO && !dp.port_ok && !bpf_map_lookup_elem(&tun46_ports, &dp.ifindex)) {
 		v = V_PASS;
 		dp.reason = TUN46_C_DECAP_PASS_NO_PORT;
 	}
@@ -421,7 +421,7 @@ int tc_wan(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	iph = dp.iph;
-	v = decap_route(skb, iph, in_ifindex, &dp);
+	v = decap_route(skb, iph, in_ifindex, &dp, false);
 	if (v != V_GO && dp.reason == TUN46_C_DECAP_PASS_NO_NEIGH)
 		v = V_GO; /* bpf_redirect_neigh() resolves it */
 	decap_fix_inner(iph, &dp, v == V_GO);

@@ -11,6 +11,7 @@
 #include "hdr.h"
 #include "maps.h"
 #include "encap.h" /* enum verdict, AF_* */
+#include "nhcache.h"
 
 struct decap_plan {
 	struct iphdr *iph; /* the validated inner header (packet pointer) */
@@ -24,6 +25,7 @@ struct decap_plan {
 	__u32 ifindex;
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
+	bool port_ok; /* ifindex known to be in tun46_ports */
 };
 
 /*
@@ -132,11 +134,14 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 /*
  * May the fast path forward the inner packet itself?  V_GO with the egress
  * filled in, or V_PASS with the reason (decapsulate, then the kernel).
+ * With 'cache' (XDP), answers come from and go to tun46_nh4.
  */
 static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *iph, __u32 in_ifindex,
-						struct decap_plan *dp)
+						struct decap_plan *dp, bool cache)
 {
 	struct bpf_fib_lookup fib = {};
+	struct tun46_nh4 *e = 0;
+	__u64 now = 0;
 	int rc;
 
 	if (iph->ihl != 5) {
@@ -146,6 +151,17 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 	if (iph->ttl <= 1) {
 		dp->reason = TUN46_C_DECAP_PASS_TTL;
 		return V_PASS;
+	}
+	if (cache) {
+		e = nh4_slot(iph);
+		now = bpf_ktime_get_ns();
+		if (e && nh4_match(e, iph, dp->new_tos, in_ifindex, now) && dp->inner_len <= e->max_len) {
+			dp->ifindex = e->ifindex;
+			__builtin_memcpy(dp->smac, e->smac, ETH_ALEN);
+			__builtin_memcpy(dp->dmac, e->dmac, ETH_ALEN);
+			dp->port_ok = true;
+			return V_GO;
+		}
 	}
 	fib.family = AF_INET;
 	fib.tos = dp->new_tos;
@@ -160,6 +176,21 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 	case BPF_FIB_LKUP_RET_SUCCESS:
 		__builtin_memcpy(dp->smac, fib.smac, ETH_ALEN);
 		__builtin_memcpy(dp->dmac, fib.dmac, ETH_ALEN);
+		if (e && bpf_map_lookup_elem(&tun46_ports, &dp->ifindex)) {
+			/* a same-key live entry checked for a larger size keeps it */
+			if (!nh4_match(e, iph, dp->new_tos, in_ifindex, now) || e->max_len < dp->inner_len)
+				e->max_len = dp->inner_len;
+			e->saddr = iph->saddr;
+			e->daddr = iph->daddr;
+			e->tos = dp->new_tos;
+			e->proto = iph->protocol;
+			e->in_ifindex = in_ifindex;
+			e->ifindex = dp->ifindex;
+			__builtin_memcpy(e->smac, dp->smac, ETH_ALEN);
+			__builtin_memcpy(e->dmac, dp->dmac, ETH_ALEN);
+			e->expires = now + TUN46_NH_TTL_NS;
+			dp->port_ok = true;
+		}
 		return V_GO;
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
 		dp->reason = TUN46_C_DECAP_PASS_NO_NEIGH;

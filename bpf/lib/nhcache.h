@@ -74,4 +74,33 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const
 	return rc;
 }
 
+/*
+ * The same for the decapsulation path: the IPv4 route lookup of the inner
+ * packet, per CPU, direct-mapped by (source, destination), for
+ * TUN46_NH_TTL_NS.  An entry holds every input of the lookup (source,
+ * destination, TOS, protocol, input interface), so policy routing answers
+ * are kept apart, and the largest packet size it was checked for, so a
+ * route MTU is never skipped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TUN46_NH4_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tun46_nh4);
+} tun46_nh4 SEC(".maps");
+
+static __always_inline struct tun46_nh4 *nh4_slot(const struct iphdr *iph)
+{
+	__u32 slot = tun46_mix32(iph->saddr ^ tun46_mix32(iph->daddr)) & (TUN46_NH4_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&tun46_nh4, &slot);
+}
+
+static __always_inline bool nh4_match(const struct tun46_nh4 *e, const struct iphdr *iph, __u8 tos, __u32 in_ifindex,
+				      __u64 now)
+{
+	return now < e->expires && e->saddr == iph->saddr && e->daddr == iph->daddr && e->tos == tos &&
+	       e->proto == iph->protocol && e->in_ifindex == in_ifindex;
+}
+
 #endif /* TUN46_BPF_NHCACHE_H */

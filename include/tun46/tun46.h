@@ -144,6 +144,22 @@ struct tun46_nh {
 	__u8 dmac[6];
 };
 
+/* ---- route cache of the XDP decapsulation path: PERCPU_ARRAY "tun46_nh4",
+ * direct-mapped by hash of (inner source, inner destination) ---- */
+#define TUN46_NH4_SLOTS 4096
+struct tun46_nh4 {
+	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u32 saddr;   /* the fib lookup's inputs the answer is for */
+	__u32 daddr;
+	__u32 in_ifindex;
+	__u8 tos;
+	__u8 proto;
+	__u16 max_len; /* the largest inner packet the answer was checked for */
+	__u32 ifindex; /* egress, known to be in tun46_ports */
+	__u8 smac[6];
+	__u8 dmac[6];
+};
+
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */
 enum tun46_role {
 	TUN46_ROLE_NONE = 0,

@@ -1373,8 +1373,27 @@ static void test_decap(void)
 	decap_slow_case("decap/slow-egress-not-in-ports", OUTER(), &in4, P_A, TUN46_C_DECAP_PASS_NO_PORT);
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.4.1", .paylen = 600 - 28));
 	decap_case("decap/route-mtu-600-exactly", OUTER(), &in4, P_A, mac_h1, mac_lan);
+	{
+		/* the route cache (this thread runs on CPU 0) holds the answer,
+		 * checked for 600 bytes: the next, larger packet is looked up again */
+		struct tun46_nh4 *e = calloc((size_t)ncpus, sizeof(*e));
+		uint32_t a = htonl(ip4_addr("10.2.3.4")), d = htonl(ip4_addr("192.168.4.1")), slot, k;
+		bool found = false;
+
+		for (slot = 0; e && slot < TUN46_NH4_SLOTS && !found; slot++) {
+			k = slot;
+			if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh4), &k, e) == 0 && e[0].saddr == a &&
+			    e[0].daddr == d)
+				found = e[0].max_len == 600 && e[0].ifindex == if_lan && !memcmp(e[0].dmac, mac_h1, 6);
+		}
+		result(found, "decap/route-cache-entry-checked-for-600-bytes",
+		       "no tun46_nh4 entry on CPU 0 for 10.2.3.4 -> 192.168.4.1 via lan, max_len 600");
+		free(e);
+	}
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.4.1", .paylen = 601 - 28));
 	decap_slow_case("decap/slow-too-big-frag-needed", OUTER(), &in4, P_A, TUN46_C_DECAP_PASS_TOO_BIG);
+	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.4.1", .paylen = 100));
+	decap_case("decap/route-cache-hit-after-a-too-big-miss", OUTER(), &in4, P_A, mac_h1, mac_lan);
 
 	/* not tunnel traffic: untouched, no counter */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
