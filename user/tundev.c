@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,12 +69,41 @@ int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
 	return if_ioctl(SIOCSIFMTU, &ifr);
 }
 
-static int tundev_create(const char *name, const char *peer)
+/* Is ifname a veth whose other end is peer_ifindex?  (sysfs: the veth's
+ * iflink is its peer's ifindex.) */
+static bool veth_pair_of(const char *ifname, uint32_t peer_ifindex)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return strtoul(buf, NULL, 10) == peer_ifindex;
+}
+
+/* Create the pair; *created says whether this call made it (an existing pair
+ * from an earlier run is adopted, and then never deleted on a failure). */
+static int tundev_create(const char *name, const char *peer, bool *created)
 {
 	int err;
 
-	if (if_nametoindex(name) && if_nametoindex(peer))
-		return 0; /* ours from an earlier run (adopted) */
+	*created = false;
+	if (if_nametoindex(name) && if_nametoindex(peer)) {
+		if (veth_pair_of(name, if_nametoindex(peer)) && veth_pair_of(peer, if_nametoindex(name)))
+			return 0; /* ours from an earlier run (adopted) */
+		be_err("cannot use %s and %s as the tunnel device: they exist but are not a veth pair; delete or "
+		       "rename them",
+		       name, peer);
+		return -EEXIST;
+	}
 	if (if_nametoindex(name) || if_nametoindex(peer)) {
 		be_err("cannot create the tunnel device %s: a device named %s or %s exists that tun46 did not make; "
 		       "delete or rename it",
@@ -81,6 +111,7 @@ static int tundev_create(const char *name, const char *peer)
 		return -EEXIST;
 	}
 	err = nl_veth_add(name, peer);
+	*created = err == 0;
 	if (err == -EPERM)
 		return be_err_perm(err, "creating the tunnel device");
 	if (err)
@@ -166,10 +197,10 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	struct tun46_config cfg = {0};
 	char path[128];
 	uint32_t key = 0, idx, peer_idx, prog_id;
-	bool created;
+	bool created, made;
 	int err, prog_fd;
 
-	err = tundev_create(name, peer);
+	err = tundev_create(name, peer, &made);
 	if (err)
 		return err;
 	idx = if_nametoindex(name);
@@ -232,7 +263,8 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	*ifindex = idx;
 	return 0;
 fail:
-	nl_link_del(idx); /* takes its peer with it */
+	if (made)
+		nl_link_del(idx); /* takes its peer with it */
 	return err;
 }
 
