@@ -33,6 +33,8 @@ topo_down() {
 			for d in b1lan b1wan b2lan b2wan; do
 				"$TUN46" -n "$ns" link detach dev "$d" >/dev/null 2>&1 || true
 			done
+			# an empty desired state removes peers, routes and so the pins
+			"$TUN46" -n "$ns" config apply /dev/null >/dev/null 2>&1 || true
 		fi
 		ip netns del "$ns" 2>/dev/null || true
 	done

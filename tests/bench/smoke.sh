@@ -24,6 +24,7 @@ for c in jq ethtool iperf3 tcpdump; do
 done
 
 out=$(mktemp -d /tmp/tun46-bench-smoke.XXXXXX)
+pins_before=$(ls /sys/fs/bpf/tun46 2>/dev/null | wc -l)
 trap 'rm -rf "$out"' EXIT
 paths="kernel srv6"
 [ -x "$BUILD/tun46" ] && paths="$paths tun46-xdp"
@@ -62,6 +63,8 @@ if command -v gnuplot >/dev/null; then
 	check png "no PNG chart written" bash -c "ls '$out'/bench-*.png && head -c 8 '$out'/bench-*.png | grep -q PNG"
 fi
 check cleanup "bench namespaces left behind" bash -c "! ip netns list | grep -qE '^(bh1|br1|br2|bh2|bpc)-'"
+check pins "tun46 pin directories left behind (teardown must remove peers and routes)" \
+	bash -c "[ \$(ls /sys/fs/bpf/tun46 2>/dev/null | wc -l) -le $pins_before ]"
 if [ $fail != 0 ]; then
 	echo "--- bench log:"
 	tail -n 30 "$out/log"
