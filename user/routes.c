@@ -289,6 +289,27 @@ static const char *why(int err)
 	return err == -ENOSPC ? "the route map is full (its size is TUN46_MAX_ROUTES at first load)" : strerror(-err);
 }
 
+/* After the route map took a batch: make the kernel routes through the
+ * tunnel device follow; if that fails, put the kernel routes and the map
+ * back as they were (old[]), so the batch is all or nothing. */
+static int kernel_follow(struct be *be, bool add, const struct be_route *r, const struct old_route *old,
+			 const struct nl_route *nr, size_t n, const uint16_t *mtus)
+{
+	uint32_t tun = tundev_ifindex(be);
+	size_t done;
+	int err;
+
+	if (!tun)
+		return 0;
+	err = nl_routes(add, tun, nr, n, &done);
+	if (err) {
+		kernel_restore(tun, r, old, done, mtus);
+		map_restore(be, r, old, n);
+		be_err("the routes were not changed");
+	}
+	return err;
+}
+
 int be_route_update(struct be *be, const struct be_route *r, size_t n)
 {
 	struct tun46_route_key *keys = NULL;
@@ -297,7 +318,6 @@ int be_route_update(struct be *be, const struct be_route *r, size_t n)
 	struct nl_route *nr = NULL;
 	uint16_t *mtus = NULL;
 	size_t i, done;
-	uint32_t tun;
 	int err;
 
 	if (n == 0)
@@ -335,15 +355,7 @@ int be_route_update(struct be *be, const struct be_route *r, size_t n)
 		map_restore(be, r, old, done < n ? done + 1 : n);
 		goto out;
 	}
-	tun = tundev_ifindex(be);
-	if (tun) {
-		err = nl_routes(true, tun, nr, n, &done);
-		if (err) {
-			kernel_restore(tun, r, old, done, mtus);
-			map_restore(be, r, old, n);
-			be_err("the routes were not changed");
-		}
-	}
+	err = kernel_follow(be, true, r, old, nr, n, mtus);
 out:
 	free(mtus);
 	free(keys);
@@ -361,7 +373,6 @@ int be_route_delete(struct be *be, const struct be_route *r, size_t n)
 	uint16_t *mtus = NULL;
 	char a[INET_ADDRSTRLEN];
 	size_t i, done;
-	uint32_t tun;
 	int err;
 
 	if (n == 0)
@@ -400,15 +411,7 @@ int be_route_delete(struct be *be, const struct be_route *r, size_t n)
 		map_restore(be, r, old, done < n ? done + 1 : n);
 		goto out;
 	}
-	tun = tundev_ifindex(be);
-	if (tun) {
-		err = nl_routes(false, tun, nr, n, &done);
-		if (err) {
-			kernel_restore(tun, r, old, done, mtus);
-			map_restore(be, r, old, n);
-			be_err("the routes were not changed");
-		}
-	}
+	err = kernel_follow(be, false, r, old, nr, n, mtus);
 out:
 	free(mtus);
 	free(keys);
