@@ -76,4 +76,13 @@ struct {
 	__type(value, struct tun46_config);
 } tun46_config SEC(".maps");
 
+/* Path MTU per peer (see struct tun46_pmtu); written by tc_wan from ICMPv6
+ * Packet Too Big, read by the encapsulating programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TUN46_PMTU_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tun46_pmtu);
+} tun46_pmtu SEC(".maps");
+
 #endif /* TUN46_BPF_MAPS_H */

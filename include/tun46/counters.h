@@ -36,6 +36,13 @@
 	X(ENCAP_DROP_MALFORMED, "encap_drop_malformed", "tunnel device got a malformed IPv4 header")                \
 	X(ENCAP_DROP_NO_ROUTE6, "encap_drop_no_route6", "tunnel device: no IPv6 route to the peer")                 \
 	X(ENCAP_DROP_ADJUST, "encap_drop_adjust", "could not make room for the outer header")                       \
+	X(ENCAP_PASS_KERNEL_ROUTE, "encap_pass_kernel_route",                                                       \
+	  "the kernel routes it elsewhere (local, broadcast, connected, more specific route, rule)")                \
+	X(ENCAP_DROP_BAD_CSUM, "encap_drop_bad_csum", "LAN IPv4 header checksum wrong (RFC 1812: not forwarded)")   \
+	X(ENCAP_DROP_PORT_GONE, "encap_drop_port_gone", "egress port detached while the packet was in flight")      \
+	X(ENCAP_ICMP_FRAG_NEEDED, "encap_icmp_frag_needed",                                                         \
+	  "larger than the peer's path MTU: ICMP frag needed sent to the sender, packet dropped")                   \
+	X(ENCAP_DROP_NESTED_GSO, "encap_drop_nested_gso", "tunnel device: GSO packet of a nested tunnel")           \
 	/* decapsulation (WAN side XDP/TC) */                                                                       \
 	X(DECAP_PACKETS, "decap_packets", "packets decapsulated and forwarded by the fast path")                    \
 	X(DECAP_BYTES, "decap_bytes", "inner IPv4 bytes decapsulated by the fast path")                             \
@@ -58,7 +65,23 @@
 	X(DECAP_DROP_NOT_IPV4, "decap_drop_not_ipv4", "inner header is not IPv4")                                   \
 	X(DECAP_DROP_BAD_EXTHDR, "decap_drop_bad_exthdr", "malformed or unsupported destination options")           \
 	X(DECAP_DROP_ECN, "decap_drop_ecn", "outer CE on a Not-ECT inner packet (RFC 6040)")                        \
-	X(DECAP_DROP_ADJUST, "decap_drop_adjust", "could not remove the outer header")
+	X(DECAP_DROP_ADJUST, "decap_drop_adjust", "could not remove the outer header")                              \
+	X(DECAP_DROP_NOT_IPV6, "decap_drop_not_ipv6", "outer header version is not 6")                              \
+	X(DECAP_DROP_INNER_CSUM, "decap_drop_inner_csum", "inner IPv4 header checksum wrong")                       \
+	X(DECAP_DROP_MARTIAN, "decap_drop_martian", "inner source is a martian (0/8, 127/8, 224/4, 240/4)")         \
+	X(DECAP_DROP_LOCAL_SOURCE, "decap_drop_local_source", "inner source is an address of this router")          \
+	X(DECAP_DROP_RPF, "decap_drop_rpf", "inner source fails the reverse-path check (not routed via tun46)")     \
+	X(DECAP_DROP_PORT_GONE, "decap_drop_port_gone", "egress port detached while the packet was in flight")      \
+	X(DECAP_FRAG_HELD, "decap_frag_held", "outer IPv6 fragment held for reassembly")                            \
+	X(DECAP_FRAG_REASSEMBLED, "decap_frag_reassembled", "tunnel packets reassembled from outer fragments")      \
+	X(DECAP_DROP_FRAG, "decap_drop_frag", "outer fragment dropped (overlap, too large, timeout, table full)")   \
+	/* underlay ICMPv6 errors quoting our tunnel packets (ip4ip6_err) */                                        \
+	X(PMTU_UPDATES, "pmtu_updates", "ICMPv6 packet too big quoting our packet: peer path MTU lowered")          \
+	X(ICMP_RELAYED, "icmp_relayed", "underlay ICMPv6 error relayed to the inner sender as ICMPv4")              \
+	X(ICMP_RATELIMITED, "icmp_ratelimited", "ICMPv4 error not sent: rate limit (1/s per destination)")          \
+	X(ICMP_DROP_NO_SOURCE, "icmp_drop_no_source", "ICMPv4 error not sent: no IPv4 source address for it")       \
+	/* bookkeeping */                                                                                           \
+	X(STATS_MAP_FULL, "stats_map_full", "counter updates lost: the stats map was full (raise TUN46_MAX_STATS)")
 
 enum tun46_counter {
 #define TUN46_X_ENUM(sfx, name, desc) TUN46_C_##sfx,

@@ -181,10 +181,12 @@ enum tun46_mode {
 #define TUN46_LINK_F_CLSACT_OURS (1u << 3) /* we created the clsact qdisc */
 
 struct tun46_link {
-	__u32 role;  /* enum tun46_role */
-	__u32 mode;  /* enum tun46_mode */
-	__u32 flags; /* TUN46_LINK_F_* */
-	__u32 pad;
+	__u32 role;   /* enum tun46_role */
+	__u32 mode;   /* enum tun46_mode */
+	__u32 flags;  /* TUN46_LINK_F_* */
+	__be32 addr4; /* the port's primary IPv4 address at attach (source of ICMP errors tun46 sends), 0 = none */
+	__u8 mac[6];  /* the port's MAC at attach: LAN frames to any other destination are the kernel's */
+	__u8 pad[2];
 };
 
 /* ---- global settings: ARRAY "tun46_config", one entry (key 0) ---- */
@@ -193,6 +195,24 @@ struct tun46_config {
 	__u32 flags;	   /* reserved */
 	__u8 tun_mac[6];   /* its MAC: destination of packets injected into it */
 	__u8 pad[2];
+	__u32 gen; /* cache generation: every route-cache entry made under another value is stale.
+		    * Bumped by user space when a port is detached and by the datapath when a peer's
+		    * path MTU changes, so no cached answer outlives either. */
+	__u32 pad2;
+};
+
+/* ---- path MTU toward a peer, learnt from ICMPv6 Packet Too Big that quotes one of
+ * our tunnel packets (as ip4ip6_err in net/ipv6/ip6_tunnel.c): LRU_HASH
+ * "tun46_pmtu", key = peer id.  Valid while remote matches the peer's remote
+ * and until expires (net.ipv6.route.mtu_expires, 10 min). ---- */
+#define TUN46_IPV6_MIN_MTU    1280
+#define TUN46_PMTU_EXPIRES_NS (600ULL * 1000 * 1000 * 1000)
+#define TUN46_PMTU_SLOTS      4096
+struct tun46_pmtu {
+	union tun46_addr6 remote; /* the peer address it was learnt for */
+	__u64 expires;		  /* bpf_ktime_get_ns() deadline */
+	__u32 mtu;		  /* outer IPv6 path MTU (>= TUN46_IPV6_MIN_MTU) */
+	__u32 pad;
 };
 
 /* ---- XDP -> TC hand-off: metadata written in front of a packet that the
