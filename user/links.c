@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
 
@@ -42,6 +45,26 @@ static void warn_sysctl_off(const char *path, const char *name)
 		be_err(
 		    "warning: %s is 0 in this network namespace: tun46 cannot forward until you run `sysctl -w %s=1`",
 		    name, name);
+	close(fd);
+}
+
+/* The port's MAC (LAN frames to any other destination are the kernel's)
+ * and primary IPv4 address (source of the ICMP errors tun46 sends). */
+static void port_identity(const char *ifname, struct tun46_link *l)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(l->mac, ifr.ifr_hwaddr.sa_data, sizeof(l->mac));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFADDR, &ifr) == 0)
+		l->addr4 = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
 	close(fd);
 }
 
@@ -129,6 +152,7 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		return -EEXIST;
 	}
 	l = (struct tun46_link){.role = role, .mode = mode};
+	port_identity(ifname, &l);
 	err = be_need_loaded(be);
 	if (err)
 		return err;

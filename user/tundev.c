@@ -194,7 +194,7 @@ static int mark_alive(struct be *be, uint32_t idx)
 int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 {
 	const char *name = TUN46_TUNDEV_NAME, *peer = TUN46_TUNPEER_NAME;
-	struct tun46_config cfg = {0};
+	struct tun46_config cfg = {0}, old;
 	char path[128];
 	uint32_t key = 0, idx, peer_idx, prog_id;
 	bool created, made;
@@ -254,7 +254,10 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		be_err("cannot record the tunnel device in %s: %s", TUN46_ALIVE_PIN, strerror(-err));
 		goto fail;
 	}
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &old) == 0)
+		cfg.gen = old.gen + 1; /* and no cached answer survives a new tunnel device */
 	cfg.tun_ifindex = idx;
+	cfg.tunp_ifindex = peer_idx;
 	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_ANY)) {
 		err = -errno;
 		be_err("cannot write tun46_config: %s", strerror(-err));
