@@ -13,6 +13,10 @@
 # and off), ping p50/p99 under light load, per-packet program cost
 # (bench/progcost), control plane (route apply time, loss during config apply).
 # Each figure: RUNS samples, median (min-max), ratio to the srv6 path.
+# A path this kernel cannot build (srv6 without the seg6 lwtunnel, probed once
+# with scripts/probe-seg6.sh; ip6tnl without ip6_tunnel) is reported as
+# unavailable with the reason: its row says so, ratios to it are n/a and the
+# goals that need it say NOT MEASURED (reason).
 #
 # Environment: QUICK=1 (1 run, short durations), RUNS=N, BENCH_PATHS="kernel srv6 ...",
 #   BENCH_TESTS="rate tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
@@ -82,6 +86,15 @@ sample() {
 note() {
 	jq -nc --arg p "$1" --arg t "$2" '{path:$p, note:$t}' >>"$NOTES"
 	blog "bench: [$1] $2"
+}
+
+# unavailable PATH REASON : this kernel cannot build PATH (a note marked
+# "unavailable", which the report turns into the row and the goals' reason)
+declare -A UNAVAIL=()
+unavailable() {
+	UNAVAIL[$1]=$2
+	jq -nc --arg p "$1" --arg t "$2" '{path:$p, note:("unavailable: " + $t), unavailable:true, reason:$t}' >>"$NOTES"
+	blog "bench: [$1] unavailable: $2"
 }
 
 tun46_usable() {
@@ -334,6 +347,15 @@ tun46_ok=1
 if want_tun46; then
 	why=$(tun46_usable) || { tun46_ok=0; note tun46 "tun46 paths skipped: $why"; }
 fi
+if [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
+	why=$(bash scripts/probe-seg6.sh)
+	rc=$?
+	if [ $rc = 1 ]; then
+		unavailable srv6 "$why"
+	elif [ $rc != 0 ]; then
+		blog "bench: [srv6] seg6 probe inconclusive ($why); trying the path anyway"
+	fi
+fi
 ctl_done=0
 # Rounds outside, paths inside: each round measures every path once, so a
 # drift of the shared machine during the run affects all paths alike and the
@@ -343,12 +365,13 @@ for ROUND in $(seq 1 "$RUNS"); do
 		if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
 			continue
 		fi
+		[ -n "${UNAVAIL[$p]:-}" ] && continue
 		blog "bench: ===== round $ROUND/$RUNS path $p"
 		topo_up || { note "$p" "topology setup failed"; topo_down; continue; }
 		setup_path "$p"
 		rc=$?
 		if [ $rc = 3 ]; then
-			[ "$ROUND" = 1 ] && note "$p" "skipped: this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
+			unavailable "$p" "this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
 			topo_down
 			continue
 		elif [ $rc != 0 ]; then

@@ -24,7 +24,7 @@ try() {
 	local what=$1 out
 	shift
 	out=$(ip -n "$ns" "$@" 2>&1) && return 0
-	out=$(echo "$out" | tr '\n' ' ' | sed 's/ *$//')
+	out=$(echo "$out" | tr '\n' ' ' | sed 's/[ .]*$//')
 	case "$out" in
 	*"not supported"*)
 		echo "kernel lacks seg6 lwtunnel (CONFIG_IPV6_SEG6_LWTUNNEL; $what: ${out#Error: })"
