@@ -79,7 +79,7 @@ jq -r '
      else "| \($p) | \(cell($p; "fwd64_pps"; "pps")) | \(cell($p; "fwd512_pps"; "pps")) | \(cell($p; "tcp1_on_mbps"; "mbps")) | \(cell($p; "tcp4_on_mbps"; "mbps")) | \(cell($p; "tcp1_off_mbps"; "mbps")) | \(cell($p; "tcp4_off_mbps"; "mbps")) | \(cell($p; "ping_p50_us"; "us")) | \(cell($p; "ping_p99_us"; "us")) |" end;
   . as $r
   | ([.summary[].path] + [.unavailable[]?.path] | unique) as $paths
-  | ["kernel","srv6","ip6tnl","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $order
+  | ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $order
   | ($order | map(select(. as $p | $paths | index($p)))) as $rows
   | "## tun46 benchmark — \(.machine.date)",
     "",
@@ -92,8 +92,9 @@ jq -r '
     "|---|---|---|---|---|---|---|---|---|",
     ($rows[] as $p | $r | row($p)),
     "",
+    (if $rows | index("vxlan6") then "vxlan6: kernel VXLAN over IPv6 (UDP 4789), a kernel tunnel device but not the ip4ip6 bytes (70 bytes of overhead, WAN MTU 1530); for reference, not used in the goals." else empty end),
     (.unavailable[]? | "Unavailable: \(.path): \(.reason)."),
-    (if ((.unavailable // []) | length) > 0 then "" else empty end),
+    (if ((.unavailable // []) | length) > 0 or ($rows | index("vxlan6")) then "" else empty end),
     (if ([.summary[] | select(.path | startswith("prog:"))] | length) > 0 then
       "Per-packet program cost, BPF_PROG_RUN live frames (bench/progcost; ns; prog = bpf_stats run time of the program behind a byte-restoring wrapper, frame = whole live-frame run incl. redirect and the sink):",
       "",
@@ -124,7 +125,7 @@ if command -v gnuplot >/dev/null; then
 	dat=$(mktemp)
 	jq -r '. as $r
 	  | def g($p; $k): ([$r.summary[] | select(.path == $p and .metric == $k) | .median][0] // 0);
-	  ["kernel","srv6","ip6tnl","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $o
+	  ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $o
 	  | ([.summary[].path] | unique) as $have
 	  | $o[] | select(. as $p | $have | index($p)) as $p
 	  | [$p, g($p; "fwd64_pps") / 1e6, g($p; "fwd512_pps") / 1e6,

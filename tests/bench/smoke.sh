@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bench harness smoke test (a few seconds): runs scripts/bench.sh end to end
-# on a tiny setting (kernel + srv6 paths, plus tun46-xdp when build/tun46
+# on a tiny setting (kernel + srv6 + vxlan6 paths, plus tun46-xdp when build/tun46
 # exists; 64/512-byte rate at 0.2 s and program cost; no TCP, no ping) and checks that it produced a
 # well-formed JSON result, a Markdown table and (if gnuplot is there) a PNG.
 # Never asserts a speed.
@@ -30,11 +30,11 @@ done
 out=$(mktemp -d /tmp/tun46-bench-smoke.XXXXXX)
 pins_before=$(ls /sys/fs/bpf/tun46 2>/dev/null | wc -l)
 trap 'rm -rf "$out"' EXIT
-paths="kernel srv6"
+paths="kernel srv6 vxlan6"
 [ -x "$BUILD/tun46" ] && paths="$paths tun46-xdp"
 seg6_why=$(bash scripts/probe-seg6.sh)
 seg6=$? # 1: missing (seg6_why says why); 0 or 2 (could not tell): srv6 must be measured
-measured=kernel # paths that must have samples
+measured="kernel vxlan6" # paths that must have samples
 [ -x "$BUILD/tun46" ] && measured="$measured tun46-xdp"
 [ "$seg6" = 1 ] || measured="$measured srv6"
 measured_json=$(jq -nc --arg m "$measured" '$m | split(" ")')
