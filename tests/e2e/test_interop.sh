@@ -19,6 +19,7 @@ e2e_require interop
 
 if SEG6_WHY=$(seg6_unavailable); then
 	KPEER=0
+	# shellcheck disable=SC2034 # read by topo_up (lib.sh)
 	TOPO_BRIDGE=1
 	NOPEER="needs the kernel SRv6 peer: $SEG6_WHY; interop evidence needs a kernel with seg6 or ip6_tunnel"
 else
