@@ -335,6 +335,17 @@ kernel_site() {
 	: "$lan"
 }
 
+# seg6_unavailable: when this kernel cannot be the kernel SRv6 peer of
+# kernel_site (no seg6 lwtunnel), prints why and succeeds; otherwise fails
+# silently (also when the probe could not tell: kernel_site's own failure
+# then shows).  Probes once, in a throwaway namespace (scripts/probe-seg6.sh).
+seg6_unavailable() {
+	local why rc=0
+	why=$(bash "$ROOT/scripts/probe-seg6.sh") || rc=$?
+	[ "$rc" = 1 ] || return 1
+	echo "$why"
+}
+
 # The standard two tun46 sites of section 5 in MODE (extra args: peer options for both)
 two_sites() {
 	local mode=$1
