@@ -17,6 +17,10 @@
 # the routers' own packet taps), and on r1's encap counters.
 . "$(dirname "$0")/lib.sh"
 e2e_require hub
+if ! command -v dnsmasq >/dev/null; then
+	fail hub "missing tools: dnsmasq (run: make deps)"
+	exit 1
+fi
 
 TOPO_BRIDGE=1
 

@@ -9,7 +9,8 @@
 #   martians 0.0.0.1 127.0.0.1 224.0.0.5 240.0.0.1 255.255.255.255 -> decap_drop_martian
 #   r2's own addresses 192.168.2.1 (LAN) and 10.0.0.2 (WAN IPv4)   -> decap_drop_local_source
 #   r2's connected subnets 192.168.2.50, 10.0.0.7 (route back not via tun46) -> decap_drop_rpf
-# and malformed frames: a bad inner header checksum -> decap_drop_inner_csum,
+# (with and without a custom ip rule: the kernel merges its local table into
+# main until the first one), and malformed frames: a bad inner header checksum -> decap_drop_inner_csum,
 # outer version 4 in an 0x86DD frame -> decap_drop_not_ipv6.  Nothing reaches
 # h2; each counter rises by exactly the packets sent; a control packet with
 # a legitimate inner source (192.168.1.2) is delivered.
@@ -71,6 +72,25 @@ for mode in $E2E_MODES; do
 		d=$(cdelta $c "$j" "$k")
 		check "$mode/bad_sources_not_decapsulated_$c" "r2 $c rose by $d (want 0)" [ "$d" = 0 ]
 	done
+
+	# -- the same with the local table apart from main: the kernel keeps them
+	# merged until the first custom rule, so "is it ours" must work both ways
+	ip -n "$R2" rule add pref 30000 lookup 200
+	h2_start unmerged
+	j=$(stats_json "$R2")
+	send_peer 3 192.168.2.1 localsrc
+	send_peer 2 10.0.0.2 localsrc
+	send_peer 4 192.168.2.50 rpf
+	sleep 0.5
+	k=$(stats_json "$R2")
+	got=$(h2_stop unmerged)
+	check "$mode/custom_rule_nothing_reaches_h2" "h2 captured $got of 9 datagrams with refused inner sources (want 0)" [ "$got" = 0 ]
+	for c in "decap_drop_local_source 5" "decap_drop_rpf 4"; do
+		set -- $c
+		d=$(cdelta "$1" "$j" "$k")
+		check "$mode/custom_rule_$1" "with an ip rule on r2 (local table unmerged), r2 $1 rose by $d (want exactly $2)" [ "$d" = "$2" ]
+	done
+	ip -n "$R2" rule del pref 30000 lookup 200
 
 	# -- control: a legitimate inner source from the same sender is delivered
 	h2_start control
