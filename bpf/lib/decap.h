@@ -139,7 +139,7 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
  * The kernel's strict reverse-path rule (fib_validate_source) for an inner
  * packet arriving on the tunnel device: the route back to its source must go
  * out through the tunnel device.  Returns 0, or the drop counter: a local (or
- * broadcast) source, or any other route back (or none).  The lookup is made
+ * broadcast) source, or any other route back.  The lookup is made
  * as a forwarding lookup with the tunnel device as input, so `ip rule ... iif
  * tun46` applies to it as to the forward lookup.
  */
@@ -158,21 +158,11 @@ static __always_inline int decap_rpf(void *ctx, const struct iphdr *iph, __u8 to
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) && fib.ifindex == cfg->tun_ifindex)
 		return 0;
-	if (rc != BPF_FIB_LKUP_RET_NOT_FWDED)
-		return TUN46_C_DECAP_DROP_RPF;
-	/* NOT_FWDED: a local or broadcast route, or no route at all.  The main
-	 * table alone (no local table) tells them apart. */
-	__builtin_memset(&fib, 0, sizeof(fib));
-	fib.family = AF_INET;
-	fib.tos = tos;
-	fib.l4_protocol = iph->protocol;
-	fib.tot_len = sizeof(*iph);
-	fib.ifindex = cfg->tun_ifindex;
-	fib.ipv4_src = iph->daddr;
-	fib.ipv4_dst = iph->saddr;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_DIRECT);
-	return rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH ? TUN46_C_DECAP_DROP_LOCAL_SOURCE
-										 : TUN46_C_DECAP_DROP_RPF;
+	/* NOT_FWDED: a local or broadcast route (or no route at all, which
+	 * cannot be: the peer-prefix check found a tun46 route, which has a
+	 * kernel route).  A lookup in the main table alone cannot tell them
+	 * apart: without custom rules the kernel merges the local table into it. */
+	return rc == BPF_FIB_LKUP_RET_NOT_FWDED ? TUN46_C_DECAP_DROP_LOCAL_SOURCE : TUN46_C_DECAP_DROP_RPF;
 }
 
 /*
