@@ -10,6 +10,7 @@
 #include <tun46/flowhash.h>
 #include "hdr.h"
 #include "maps.h"
+#include "pmtu.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -36,7 +37,8 @@ struct encap_plan {
 	__u32 ifindex;
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
-	bool port_ok; /* ifindex known to be in tun46_ports */
+	bool port_ok;  /* ifindex known to be in tun46_ports */
+	__u16 fib_mtu; /* the route MTU when the lookup said FRAG_NEEDED */
 };
 
 static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
@@ -132,7 +134,7 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
 			pl->reason = TUN46_C_ENCAP_PASS_TTL;
 			return V_PASS;
 		}
-		if (pl->inner_len > peer->mtu) {
+		if (pl->inner_len > pmtu_inner_mtu(pl->peer_id, peer, pmtu_peer_outer_len(peer))) {
 			pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
 			return V_PASS;
 		}
@@ -165,6 +167,8 @@ static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, __u32 in_
 		__builtin_memcpy(pl->smac, fib.smac, ETH_ALEN);
 		__builtin_memcpy(pl->dmac, fib.dmac, ETH_ALEN);
 	}
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		pl->fib_mtu = fib.mtu_result;
 	return rc;
 }
 
