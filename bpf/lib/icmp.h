@@ -215,6 +215,7 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 	struct iphdr q;
 	__u32 zero = 0, quote, tot, cur, src = 0;
 	__u16 eth_ip = bpf_htons(ETH_P_IP);
+	__u8 tos;
 	__s64 s;
 	int rc;
 
@@ -227,12 +228,13 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 		return r->dflt;
 	}
 	quote = r->qlen > ICMP4_MAX_QUOTE ? ICMP4_MAX_QUOTE : r->qlen;
+	tos = (q.tos & ICMP4_TOS_MASK) | ICMP4_PREC_INTERNETCTL;
 	tot = ICMP4_HLEN + quote;
 
 	/* Route it first: nothing is changed unless it can be sent. */
 	cfg = bpf_map_lookup_elem(&tun46_config, &zero);
 	fib.family = AF_INET;
-	fib.tos = (q.tos & ICMP4_TOS_MASK) | ICMP4_PREC_INTERNETCTL;
+	fib.tos = tos;
 	fib.l4_protocol = IPPROTO_ICMP;
 	fib.tot_len = tot;
 	fib.ifindex = cfg && cfg->tun_ifindex ? cfg->tun_ifindex : skb->ifindex;
@@ -241,7 +243,7 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 	if (rc == -EINVAL) { /* kernel without BPF_FIB_LOOKUP_SRC */
 		__builtin_memset(&fib, 0, sizeof(fib));
 		fib.family = AF_INET;
-		fib.tos = (q.tos & ICMP4_TOS_MASK) | ICMP4_PREC_INTERNETCTL;
+		fib.tos = tos;
 		fib.l4_protocol = IPPROTO_ICMP;
 		fib.tot_len = tot;
 		fib.ifindex = cfg && cfg->tun_ifindex ? cfg->tun_ifindex : skb->ifindex;
@@ -266,7 +268,7 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 	/* Headers, with both checksums: the ICMP one covers the quote. */
 	h.ip.version = 4;
 	h.ip.ihl = 5;
-	h.ip.tos = fib.tos;
+	h.ip.tos = tos; /* not fib.tos: rt_metric shares its place */
 	h.ip.tot_len = bpf_htons(tot);
 	h.ip.id = (__u16)bpf_get_prandom_u32();
 	h.ip.ttl = ICMP4_TTL;
