@@ -59,7 +59,7 @@
 #define ICMP4_HLEN	       (sizeof(struct iphdr) + 8)
 #define ICMP4_MAX_LEN	       576 /* the whole error packet, as icmp_send */
 #define ICMP4_MAX_QUOTE	       (ICMP4_MAX_LEN - ICMP4_HLEN)
-#define ICMP4_TTL	       64 /* net.ipv4.ip_default_ttl */
+#define ICMP4_TTL	       64   /* net.ipv4.ip_default_ttl */
 #define ICMP4_TOS_MASK	       0x1e /* IPTOS_TOS_MASK */
 #define ICMP4_PREC_INTERNETCTL 0xc0
 
@@ -369,7 +369,7 @@ struct icmp6_err_head {
 	__u8 type;
 	__u8 code;
 	__be16 csum;
-	__be32 info; /* PTB: mtu */
+	__be32 info;	   /* PTB: mtu */
 	struct ipv6hdr q6; /* the quoted tunnel packet */
 };
 
@@ -448,8 +448,7 @@ static __always_inline int icmp6_from_wan(struct __sk_buff *skb)
 	end = sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + plen;
 	if (end > skb->len || plen > ICMP6_MAX_MSG || qoff + sizeof(q4) > end)
 		return TC_ACT_OK;
-	if (bpf_skb_load_bytes(skb, qoff, &q4, sizeof(q4)) || q4.version != 4 || q4.ihl < 5 ||
-	    qoff + q4.ihl * 4 > end)
+	if (bpf_skb_load_bytes(skb, qoff, &q4, sizeof(q4)) || q4.version != 4 || q4.ihl < 5 || qoff + q4.ihl * 4 > end)
 		return TC_ACT_OK;
 	if (!icmp6_csum_ok(skb, &m, plen))
 		return TC_ACT_OK;
