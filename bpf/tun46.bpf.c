@@ -27,6 +27,7 @@
 #include "lib/nhcache.h"
 #include "lib/lanroute.h"
 #include "lib/pmtu.h"
+#include "lib/icmp.h"
 
 #ifndef PACKET_HOST
 #define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
@@ -300,6 +301,8 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 	int rc;
 
 	rc = encap_fib(skb, pl, cfg, skb->gso_segs <= 1);
+	if (slow && rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) /* the outer route's MTU: tell the sender */
+		return icmp_frag_needed(skb, count_if, pl->peer_id, pl->fib_mtu - pl->outer_len);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		stats_inc(count_if, pl->peer_id, slow ? TUN46_C_ENCAP_DROP_NO_ROUTE6 : encap_fib_reason(rc));
 		return slow ? TC_ACT_SHOT : TC_ACT_OK;
@@ -393,7 +396,7 @@ int tc_tun(struct __sk_buff *skb)
 	struct encap_plan pl = {};
 	void *data, *data_end;
 	struct iphdr *iph;
-	__u32 ifindex;
+	__u32 ifindex, mtu;
 
 	/* Count under the tunnel device the admin sees, not its hidden peer. */
 	if (!cfg)
@@ -423,6 +426,9 @@ int tc_tun(struct __sk_buff *skb)
 		stats_inc(ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_SHOT;
 	}
+	mtu = pmtu_inner_mtu(pl.peer_id, pl.peer, pl.outer_len);
+	if (icmp_seg_len(skb, iph, pl.inner_len) > mtu)
+		return icmp_frag_needed(skb, ifindex, pl.peer_id, mtu);
 	return tc_encap_send(skb, &pl, cfg, ifindex, true);
 }
 
@@ -471,6 +477,8 @@ int tc_wan(struct __sk_buff *skb)
 	ip6 = data + sizeof(struct ethhdr);
 	if ((void *)(ip6 + 1) > data_end)
 		return TC_ACT_OK;
+	if (ip6->nexthdr == ICMP6_PROTO)
+		return icmp6_from_wan(skb); /* underlay errors about our packets (ip4ip6_err) */
 
 	switch (decap_plan(ip6, data_end, skb->len - sizeof(struct ethhdr), &dp)) {
 	case V_NOT_OURS:

@@ -10,6 +10,7 @@
 #include <tun46/flowhash.h>
 #include "hdr.h"
 #include "maps.h"
+#include "pmtu.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -38,6 +39,7 @@ struct encap_plan {
 	__u8 dmac[ETH_ALEN];
 	bool port_ok;  /* ifindex known to be in tun46_ports */
 	__u32 eff_mtu; /* largest inner packet the peer takes now (path MTU applied) */
+	__u16 fib_mtu; /* the route MTU when the lookup said FRAG_NEEDED */
 };
 
 static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
@@ -133,6 +135,7 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
 			pl->reason = TUN46_C_ENCAP_PASS_TTL;
 			return V_PASS;
 		}
+		/* the peer's MTU; the learnt path MTU is the caller's (cached in XDP) */
 		if (pl->inner_len > peer->mtu) {
 			pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
 			return V_PASS;
@@ -170,6 +173,8 @@ static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, const str
 		__builtin_memcpy(pl->smac, fib.smac, ETH_ALEN);
 		__builtin_memcpy(pl->dmac, fib.dmac, ETH_ALEN);
 	}
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		pl->fib_mtu = fib.mtu_result;
 	return rc;
 }
 
