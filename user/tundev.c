@@ -325,12 +325,13 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		be_err("cannot record the tunnel device in %s: %s", TUN46_ALIVE_PIN, strerror(-err));
 		goto fail;
 	}
-	/* keep what else is there (gen); a new device makes every cached answer stale */
+	/* keep what else is there (flags); no cached answer survives a new tunnel device */
 	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &old) == 0) {
 		cfg.flags = old.flags;
-		cfg.gen = old.gen + (old.tun_ifindex != idx);
+		cfg.gen = old.gen + 1;
 	}
 	cfg.tun_ifindex = idx;
+	cfg.tunp_ifindex = peer_idx;
 	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_ANY)) {
 		err = -errno;
 		be_err("cannot write tun46_config: %s", strerror(-err));

@@ -62,6 +62,14 @@ static __always_inline __u32 bound_len(__u32 v, __u32 max)
 
 /* ---- IPv4 ---- */
 
+static __always_inline __u16 load16(const void *p)
+{
+	__u16 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /* A header we may forward: version 4, IHL >= 5, total length covering the
  * header and no longer than the bytes we have ('avail' from iph to the end). */
 static __always_inline bool ipv4_sane(const struct iphdr *iph, __u32 avail)
@@ -70,6 +78,37 @@ static __always_inline bool ipv4_sane(const struct iphdr *iph, __u32 avail)
 	__u32 tot = bpf_ntohs(iph->tot_len);
 
 	return iph->version == 4 && iph->ihl >= 5 && tot >= hlen && tot <= avail;
+}
+
+/* RFC 1812 5.2.2: a router verifies the header checksum.  For the 20-byte
+ * header (the only one the fast path forwards; the kernel checks the others). */
+static __always_inline bool ipv4_csum_ok20(const struct iphdr *iph)
+{
+	const __u16 *w = (const __u16 *)iph;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*iph) / 2); i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* Addresses the kernel never routes as a unicast source or destination
+ * (ip_route_input_slow's martians): 0/8, 127/8, 224/4 (multicast) and
+ * 240/4 (reserved, with the limited broadcast 255.255.255.255). */
+static __always_inline bool ipv4_martian(__be32 addr)
+{
+	__u8 top = bpf_ntohl(addr) >> 24;
+
+	return top == 0 || top == 127 || top >= 224;
+}
+
+static __always_inline bool mac_eq(const __u8 *a, const __u8 *b)
+{
+	return ((load16(a) ^ load16(b)) | (load16(a + 2) ^ load16(b + 2)) | (load16(a + 4) ^ load16(b + 4))) == 0;
 }
 
 static __always_inline bool ipv4_is_fragment(const struct iphdr *iph)
@@ -81,14 +120,6 @@ static __always_inline bool ipv4_has_ports(__u8 proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE ||
 	       proto == IPPROTO_DCCP;
-}
-
-static __always_inline __u16 load16(const void *p)
-{
-	__u16 v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 /* Set TOS (and so ECN), keeping the header checksum right. */

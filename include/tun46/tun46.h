@@ -145,13 +145,17 @@ struct tun46_nh {
 	__u32 peer_id;
 	__u32 ifindex; /* egress, known to be in tun46_ports */
 	__u32 flags;
-	__u32 mtu;
+	__u32 mtu; /* the peer MTU it was made for */
 	__u8 smac[6];
 	__u8 dmac[6];
+	__u32 gen;     /* tun46_config.gen when made */
+	__u32 eff_mtu; /* largest inner packet: the peer MTU, or less after a Packet Too Big */
 };
 
-/* ---- route cache of the XDP decapsulation path: PERCPU_ARRAY "tun46_nh4",
- * direct-mapped by hash of (inner source, inner destination) ---- */
+/* ---- kernel IPv4 route cache of the XDP programs: PERCPU_ARRAY "tun46_nh4",
+ * direct-mapped by hash of (source, destination); entries of the LAN side
+ * (input = LAN port) and of the WAN side (input = tunnel device) are told
+ * apart by in_ifindex ---- */
 #define TUN46_NH4_SLOTS 4096
 struct tun46_nh4 {
 	__u64 expires; /* bpf_ktime_get_ns() deadline */
@@ -161,9 +165,12 @@ struct tun46_nh4 {
 	__u8 tos;
 	__u8 proto;
 	__u16 max_len; /* the largest inner packet the answer was checked for */
-	__u32 ifindex; /* egress, known to be in tun46_ports */
+	__u32 ifindex; /* egress (in tun46_ports), or the tunnel device for a LAN-side answer */
 	__u8 smac[6];
 	__u8 dmac[6];
+	__u32 gen;	  /* tun46_config.gen when made */
+	__u8 port_mac[6]; /* LAN-side answers: the input port's MAC (frames to others are not ours) */
+	__u8 pad[2];
 };
 
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */
@@ -201,10 +208,11 @@ struct tun46_config {
 	__u32 flags;	   /* reserved */
 	__u8 tun_mac[6];   /* its MAC: destination of packets injected into it */
 	__u8 pad[2];
-	__u32 gen; /* cache generation: every route-cache entry made under another value is stale.
+	__u32 tunp_ifindex; /* the tunnel device's other end (tun46p): the outer IPv6 lookup is made as
+			     * the router's own output through it (it alone has IPv6 forwarding on) */
+	__u32 gen;	    /* cache generation: every route-cache entry made under another value is stale.
 		    * Bumped by user space when a port is detached and by the datapath when a peer's
 		    * path MTU changes, so no cached answer outlives either. */
-	__u32 pad2;
 };
 
 /* ---- path MTU toward a peer, learnt from ICMPv6 Packet Too Big that quotes one of
