@@ -182,6 +182,29 @@ ok "veth check: GRO on in another namespace accepted" "$T" -n "$A" link attach d
 ip -n "$A" link del vx0
 ok "re-attach wan0 for the next cases" "$T" -n "$A" link attach dev wan0 role wan mode xdp-generic
 
+# ---- the port's MAC is recorded at attach and followed by later commands ----
+# links_mac NS IF: the MAC recorded in tun46_links for IF, as aa:bb:...
+links_mac() {
+	bpftool -j map dump pinned "$(pin_dir "$1")/tun46_links" 2>/dev/null | python3 -c '
+import json, sys
+idx = int(sys.argv[1])
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    if f["key"] == idx:
+        print(":".join("%02x" % b for b in f["value"]["mac"]))' "$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")"
+}
+ok "attach lan0 (MAC test)" "$T" -n "$A" link attach dev lan0 role lan mode tc
+m0=$(ip -n "$A" -j link show dev lan0 | jq -r '.[0].address')
+r0=$(links_mac "$A" lan0)
+ip -n "$A" link set dev lan0 address 02:46:00:00:00:01
+ok "a write after a MAC change" "$T" -n "$A" peer add macp remote fd00::77 local fd00::1
+r1=$(links_mac "$A" lan0)
+if [ "$r0" = "$m0" ] && [ "$r1" = 02:46:00:00:00:01 ]; then pass "port MAC recorded ($r0) and followed ($r1)"; else
+	fail "port MAC in tun46_links" "at attach '$r0' (port $m0), after the change '$r1' (want 02:46:00:00:00:01)"
+fi
+"$T" -n "$A" peer del macp >/dev/null 2>&1
+"$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
+
 # ---- peers and routes: verbs, show, maps ----
 ok "peer add (local auto)" "$T" -n "$A" peer add site2 remote fd00::2 local auto
 ok "peer add (explicit)" "$T" -n "$A" peer add site3 remote fd00::3 local fd00::1 hoplimit inherit encaplimit 4

@@ -8,7 +8,8 @@
 #   - the RA default route never disappears: polled every 0.5 s from before
 #     the first tun46 command (which creates the tunnel device) to the end;
 #   - tun46p got IPv6 forwarding without any forwarding sysctl being written
-#     (all/default stay 0);
+#     (all/default stay 0), and gets it back, recreated, after a write of
+#     net.ipv6.conf.all.forwarding took it away;
 #   - h1 -> h2 pings through the tunnel for > 3 router lifetimes, all answered,
 #     and the fast path carries them (encap/decap counters).
 . "$(dirname "$0")/lib.sh"
@@ -68,9 +69,21 @@ EOF
 	done
 	ip -n "$H1" route add default via 192.168.1.1
 	ip -n "$H2" route add default via 192.168.2.1
-	nsx "$NGN" radvd -C "$E2E_TMP/radvd.conf" -p "$E2E_TMP/radvd.pid" -n -m stderr >"$E2E_TMP/radvd.log" 2>&1 &
+	ip netns exec "$NGN" radvd -C "$E2E_TMP/radvd.conf" -p "$E2E_TMP/radvd.$NGN.pid" -n -m stderr \
+		>"$E2E_TMP/radvd.log" 2>&1 &
 	E2E_PIDS+=($!)
 }
+
+# ra_down: stop radvd (and its privilege-separated child: every process of
+# the NGN namespace this test made), then the topology
+ra_down() {
+	local p
+	if [ -n "${NGN:-}" ]; then
+		for p in $(ip netns pids "$NGN" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	fi
+	topo_down
+}
+trap 'ra_down; e2e_cleanup' EXIT
 
 # wan_addr NS: the SLAAC address of wan0
 wan_addr() { ip -n "$1" -j -6 addr show dev wan0 scope global | jq -r '.[0].addr_info[0].local // empty'; }
@@ -86,7 +99,7 @@ poll_default() {
 for mode in $E2E_MODES; do
 	if ! ra_topo_up >"$E2E_TMP/setup.out" 2>&1; then
 		fail "$mode/setup" "topology: $(head -c 400 "$E2E_TMP/setup.out")"
-		topo_down
+		ra_down
 		continue
 	fi
 	hosts_for_mode "$mode"
@@ -103,7 +116,7 @@ for mode in $E2E_MODES; do
 	done
 	if [ -z "$a1" ] || [ -z "$a2" ] || [ -z "$(ip -n "$R1" -6 route show default)" ]; then
 		fail "$mode/ra_configured" "no RA address/default route (r1 '$a1', r2 '$a2'); radvd: $(tail -c 300 "$E2E_TMP/radvd.log")"
-		topo_down
+		ra_down
 		continue
 	fi
 	pass "$mode/ra_configured"
@@ -146,6 +159,20 @@ for mode in $E2E_MODES; do
 		"tun46p.forwarding all.forwarding default.forwarding wan0.forwarding tun46p.accept_ra = $f (want 1 0 0 0 0)" \
 		[ "$f" = "1 0 0 0 0 " ]
 
+	# forwarding lost later (writing all.forwarding rewrites every device's):
+	# the next tun46 write recreates the pair, without purging the RA route
+	nsx "$R1" sysctl -qw net.ipv6.conf.all.forwarding=0
+	before=$(nsx "$R1" sysctl -n net.ipv6.conf.tun46p.forwarding)
+	out=$(t46 -n "$R1" route add 10.99.0.0/16 peer site 2>&1)
+	f=$(nsx "$R1" sysctl -n net.ipv6.conf.tun46p.forwarding)
+	k=$(ip -n "$R1" route show 192.168.2.0/24 dev tun46 proto 46 | wc -l)
+	if [ "$before" = 0 ] && [ "$f" = 1 ] && [ "$k" = 1 ] && echo "$out" | grep -q "recreated the tunnel device"; then
+		pass "$mode/tun46p_forwarding_repaired"
+	else
+		fail "$mode/tun46p_forwarding_repaired" \
+			"tun46p forwarding $before -> $f, kernel route via tun46: $k (want 0 -> 1, 1); tun46 said: $out"
+	fi
+
 	# traffic for more than 3 router lifetimes
 	j1=$(stats_json "$R1")
 	j2=$(stats_json "$R2")
@@ -169,6 +196,6 @@ for mode in $E2E_MODES; do
 			"the RA default route was missing in $m of $t polls: $(grep missing "$E2E_TMP/poll.$r" | head -3 | tr '\n' ' ')" \
 			[ "$m" = 0 ] && [ "$t" -ge 60 ]
 	done
-	topo_down
+	ra_down
 done
 e2e_finish
