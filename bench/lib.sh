@@ -99,6 +99,10 @@ topo_up() {
 	local d
 	for d in b1lan b1wan; do nsx "$R1" ethtool -K "$d" gro on >/dev/null 2>&1; done
 	for d in b2lan b2wan; do nsx "$R2" ethtool -K "$d" gro on >/dev/null 2>&1; done
+	# hosts too, until hosts_offload sets them per measurement: `link attach
+	# ... mode xdp` refuses a veth whose far end has neither GRO nor XDP
+	nsx "$H1" ethtool -K bh1 gro on >/dev/null 2>&1
+	nsx "$H2" ethtool -K bh2 gro on >/dev/null 2>&1
 	for d in $NAPI_THREADED; do
 		case "$d" in b1*) ns=$R1 ;; b2*) ns=$R2 ;; bh1) ns=$H1 ;; bh2) ns=$H2 ;; esac
 		nsx "$ns" sh -c "echo 1 > /sys/class/net/$d/threaded" 2>/dev/null

@@ -119,6 +119,12 @@ struct tun46_counters {
  * whose slot another pair holds on that CPU is counted in tun46_stats.
  * Readers add both maps, taking each CPU's key from its own copy. */
 #define TUN46_STATS_FAST_SLOTS 256
+/* Slot 0 is never claimed by a pair: its key stays {0, 0} and it counts
+ * stats_map_full (counter updates lost because tun46_stats was full), so that
+ * count always has a place.  Pairs that hash to slot 0 use tun46_stats.
+ * (TUN46_DEFAULT_MAX_STATS is the object's size; tun46 loads tun46_stats with
+ * max_peers x 6 entries, see user/load.c.) */
+#define TUN46_STATS_FULL_SLOT 0
 struct tun46_stats_slot {
 	struct tun46_stats_key key;
 	struct tun46_counters c;
