@@ -157,8 +157,8 @@ int xdp_wan(struct xdp_md *ctx)
 		data_end = (void *)(long)ctx->data_end;
 		eth = data;
 		ip6 = (void *)(eth + 1);
-		iph = dp.outer_len == TUN46_OUTER_MAX ? (void *)(ip6 + 1) + TUN46_DSTOPT_LEN : (void *)(ip6 + 1);
-		if ((void *)(iph + 1) > data_end)
+		iph = (void *)ip6 + (dp.outer_len & OUTER6_LEN_MASK);
+		if ((void *)(ip6 + 1) > data_end || (void *)(iph + 1) > data_end)
 			return XDP_PASS;
 	}
 	decap_fix_inner(iph, &dp, v == V_GO);
