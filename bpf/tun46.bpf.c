@@ -25,6 +25,7 @@
 #include "lib/encap.h"
 #include "lib/decap.h"
 #include "lib/nhcache.h"
+#include "lib/frag.h"
 
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 #define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) /* Linux 6.3+; uapi of 6.1 lacks it */
@@ -395,6 +396,7 @@ int tc_wan(struct __sk_buff *skb)
 	struct iphdr *iph;
 	struct ethhdr *eth;
 	enum verdict v;
+	int rc;
 
 	/* Already decapsulated by xdp_wan, which could not forward it. */
 	meta = (void *)(long)skb->data_meta;
@@ -405,6 +407,15 @@ int tc_wan(struct __sk_buff *skb)
 	if (skb->protocol != bpf_htons(ETH_P_IPV6) || skb->vlan_present)
 		return TC_ACT_OK; /* as xdp_wan: VLAN-tagged frames are not ours */
 	skb_pull_headers(skb, DECAP_PULL);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	ip6 = data + sizeof(struct ethhdr);
+	if ((void *)(ip6 + 1) > data_end)
+		return TC_ACT_OK;
+	/* Outer fragments, long destination options (lib/frag.h) */
+	rc = frag_tc_wan(skb);
+	if (rc != FRAG_GO)
+		return rc;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	ip6 = data + sizeof(struct ethhdr);
