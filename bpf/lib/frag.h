@@ -237,6 +237,19 @@ static __always_inline __u32 frag_chunk(__u32 left)
 	return ((n - 1) & (TUN46_FRAG_CHUNK - 1)) + 1;
 }
 
+/* v if v < lim, else lim: as one compare-and-set on one register, which the
+ * verifier follows (the compiler may otherwise test a copy). */
+static __always_inline __u32 frag_below(__u32 v, const __u32 lim)
+{
+	__u64 r = v;
+
+	asm volatile("if %[r] < %[lim] goto +1\n\t"
+		     "%[r] = %[lim]\n\t"
+		     : [r] "+r"(r)
+		     : [lim] "i"(lim));
+	return r;
+}
+
 /* Length of the options before the fragment header, 1..TUN46_FRAG_UNFRAG_MAX
  * visibly to the verifier (n is known to be in that range). */
 static __always_inline __u32 frag_opt_len(__u32 n)
@@ -265,7 +278,7 @@ static __always_inline int frag_copy_in(struct __sk_buff *skb, struct tun46_frag
 		at = i * TUN46_FRAG_CHUNK;
 		if (at >= f->len)
 			break;
-		pos = f->off + at;
+		pos = frag_below(f->off + at, TUN46_FRAG_MAX_PAYLOAD);
 		if (pos >= TUN46_FRAG_MAX_PAYLOAD)
 			return -1;
 		if (bpf_skb_load_bytes(skb, f->pkt_off + at, s->data + pos, frag_chunk(f->len - at)))
