@@ -325,8 +325,8 @@ static __always_inline int frag_rebuild(struct __sk_buff *skb, struct tun46_frag
 		at = i * TUN46_FRAG_CHUNK;
 		if (at >= total)
 			break;
-		if (bpf_skb_store_bytes(skb, sizeof(struct ethhdr) + hdr_len + at, s->data + at,
-					frag_chunk(total - at), BPF_F_RECOMPUTE_CSUM))
+		if (bpf_skb_store_bytes(skb, sizeof(struct ethhdr) + hdr_len + at, s->data + at, frag_chunk(total - at),
+					BPF_F_RECOMPUTE_CSUM))
 			return -1;
 	}
 	return 0;

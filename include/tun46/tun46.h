@@ -241,7 +241,7 @@ struct tun46_meta {
  * timeout frees slots held by datagrams that lost a piece). ---- */
 #define TUN46_FRAG_SLOTS       256 /* power of 2 */
 #define TUN46_FRAG_MAX_PAYLOAD 9216
-#define TUN46_FRAG_MAX_FRAGS   64 /* power of 2 */
+#define TUN46_FRAG_MAX_FRAGS   64  /* power of 2 */
 #define TUN46_FRAG_UNFRAG_MAX  256 /* power of 2 */
 #define TUN46_FRAG_CHUNK       512 /* bytes moved per helper call */
 #define TUN46_FRAG_TIMEOUT_NS  (5ULL * 1000 * 1000 * 1000)
