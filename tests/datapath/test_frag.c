@@ -202,8 +202,8 @@ static bool ctrs_check(const struct ctrs *b, const struct ctrs *a, const struct 
 /* ------------------------------------------------------------------------ */
 /* running the programs                                                     */
 
-static uint8_t out_buf[BIG + 512];
-static size_t out_len;
+static uint8_t out_buf[BIG + 512], out_meta[64];
+static size_t out_len, out_meta_len;
 
 static int run(int prog, bool xdp, const uint8_t *in, size_t len)
 {
@@ -211,11 +211,17 @@ static int run(int prog, bool xdp, const uint8_t *in, size_t len)
 
 	memset(out_buf, 0, sizeof(out_buf));
 	if (xdp) {
-		struct xdp_md ctx = {.data = 0, .data_end = (__u32)len, .ingress_ifindex = if_wan};
+		struct xdp_md ctx = {.data = 0, .data_end = (__u32)len, .ingress_ifindex = if_wan}, cout;
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)len, .data_out = out_buf,
-			    .data_size_out = sizeof(out_buf), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+			    .data_size_out = sizeof(out_buf), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .ctx_out = &cout, .ctx_size_out = sizeof(cout), .repeat = 1);
+		memset(&cout, 0, sizeof(cout));
 		err = bpf_prog_test_run_opts(prog, &o);
-		out_len = o.data_size_out;
+		/* test_run puts the XDP metadata in front of the frame: move it aside */
+		out_meta_len = cout.data < sizeof(out_meta) && cout.data <= o.data_size_out ? cout.data : 0;
+		memcpy(out_meta, out_buf, out_meta_len);
+		memmove(out_buf, out_buf + out_meta_len, o.data_size_out - out_meta_len);
+		out_len = o.data_size_out - out_meta_len;
 		return err ? -1000 : (int)o.retval;
 	} else {
 		struct __sk_buff ctx;
@@ -670,10 +676,14 @@ static void test_not_ours(void)
 /* ------------------------------------------------------------------------ */
 /* destination options of any valid length, unfragmented, XDP and TC        */
 
+/* counter: -1 decapsulated and forwarded, DSTOPT_SLOW decapsulated for the
+ * kernel (inner destination local), else dropped with that counter. */
+#define DSTOPT_SLOW (-2)
 static void dstopt_case(const char *name, const uint8_t *opt, size_t olen, int counter)
 {
 	uint8_t f[PKT_MAX], e[PKT_MAX];
-	size_t il = mk_inner(inner, 100, "10.2.3.4", "192.168.1.2", 0, 9), n, el = 0;
+	size_t il = mk_inner(inner, 100, "10.2.3.4", counter == DSTOPT_SLOW ? "192.168.1.1" : "192.168.1.2", 0, 9), n,
+	       el = 0;
 	char nm[128];
 	int pass;
 
@@ -689,7 +699,7 @@ static void dstopt_case(const char *name, const uint8_t *opt, size_t olen, int c
 	memcpy(f + 54, opt, olen);
 	memcpy(f + 54 + olen, inner, il);
 	n = 54 + olen + il;
-	if (counter < 0)
+	if (counter == -1)
 		el = exp_decap(e, inner, il, false, 1, mac_h1, mac_lan);
 	for (pass = 0; pass < 2; pass++) {
 		bool xdp = pass == 0;
@@ -702,10 +712,25 @@ static void dstopt_case(const char *name, const uint8_t *opt, size_t olen, int c
 		rc = run(xdp ? prog_xdp_wan : prog_tc_wan, xdp, f, n);
 		read_ctrs(&a);
 		vexp = counter < 0 ? (xdp ? XDP_REDIRECT : TC_ACT_REDIRECT) : (xdp ? XDP_DROP : TC_ACT_SHOT);
+		if (counter == DSTOPT_SLOW) {
+			/* XDP: decapsulated in place, metadata for tc_wan; TC: injected into the tunnel device */
+			vexp = xdp ? XDP_PASS : TC_ACT_REDIRECT;
+			el = exp_decap(e, inner, il, false, 0, xdp ? mac_wan : mac_tun, mac_r2);
+		}
 		if (rc != vexp)
 			snprintf(why, sizeof(why), "verdict %d, expected %d", rc, vexp);
 		else if (counter < 0 && (out_len != el || memcmp(out_buf, e, el)))
 			snprintf(why, sizeof(why), "output differs (%zu bytes, expected %zu)", out_len, el);
+		else if (counter == DSTOPT_SLOW && xdp &&
+			 (out_meta_len != sizeof(struct tun46_meta) ||
+			  ((struct tun46_meta *)out_meta)->magic != TUN46_META_MAGIC ||
+			  ((struct tun46_meta *)out_meta)->peer_id != P_A))
+			snprintf(why, sizeof(why), "no struct tun46_meta {MAGIC, peer 1} in front of the frame");
+		else if (counter == DSTOPT_SLOW)
+			ctrs_check(&b, &a,
+				   W({TUN46_C_SLOW_DECAP_PACKETS, 1}, {TUN46_C_SLOW_DECAP_BYTES, il},
+				     {TUN46_C_DECAP_PASS_LOCAL, 1}),
+				   why, sizeof(why));
 		else if (counter < 0)
 			ctrs_check(&b, &a, W({TUN46_C_DECAP_PACKETS, 1}, {TUN46_C_DECAP_BYTES, il}), why, sizeof(why));
 		else {
@@ -740,6 +765,7 @@ static void test_dstopt(void)
 	dstopt_case("dstopt-16-bytes", d16, 16, -1);
 	dstopt_case("dstopt-24-bytes", d24, 24, -1);
 	dstopt_case("dstopt-8-options-accepted", d_8opts, 24, -1);
+	dstopt_case("dstopt-24-bytes-slow-path-local-destination", d24, 24, DSTOPT_SLOW);
 	dstopt_case("drop-dstopt-unknown-option-action-01", d_act01, 16, TUN46_C_DECAP_DROP_BAD_EXTHDR);
 	dstopt_case("drop-dstopt-unknown-option-action-10", d_act10, 16, TUN46_C_DECAP_DROP_BAD_EXTHDR);
 	dstopt_case("drop-dstopt-unknown-option-action-11", d_act11, 16, TUN46_C_DECAP_DROP_BAD_EXTHDR);
