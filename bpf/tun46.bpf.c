@@ -28,6 +28,7 @@
 #include "lib/lanroute.h"
 #include "lib/pmtu.h"
 #include "lib/icmp.h"
+#include "lib/frag.h"
 
 #ifndef PACKET_HOST
 #define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
@@ -200,8 +201,8 @@ int xdp_wan(struct xdp_md *ctx)
 		data_end = (void *)(long)ctx->data_end;
 		eth = data;
 		ip6 = (void *)(eth + 1);
-		iph = dp.outer_len == TUN46_OUTER_MAX ? (void *)(ip6 + 1) + TUN46_DSTOPT_LEN : (void *)(ip6 + 1);
-		if ((void *)(iph + 1) > data_end)
+		iph = (void *)ip6 + (dp.outer_len & OUTER6_LEN_MASK);
+		if ((void *)(ip6 + 1) > data_end || (void *)(iph + 1) > data_end)
 			return XDP_PASS;
 	}
 	decap_fix_inner(iph, &dp, v == V_GO);
@@ -462,6 +463,7 @@ int tc_wan(struct __sk_buff *skb)
 	struct iphdr *iph;
 	struct ethhdr *eth;
 	enum verdict v;
+	int rc;
 
 	/* Already decapsulated by xdp_wan, which could not forward it. */
 	meta = (void *)(long)skb->data_meta;
@@ -479,6 +481,15 @@ int tc_wan(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (ip6->nexthdr == ICMP6_PROTO)
 		return icmp6_from_wan(skb); /* underlay errors about our packets (ip4ip6_err) */
+	/* Outer fragments, long destination options (lib/frag.h) */
+	rc = frag_tc_wan(skb);
+	if (rc != FRAG_GO)
+		return rc;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	ip6 = data + sizeof(struct ethhdr);
+	if ((void *)(ip6 + 1) > data_end)
+		return TC_ACT_OK;
 
 	switch (decap_plan(ip6, data_end, skb->len - sizeof(struct ethhdr), &dp)) {
 	case V_NOT_OURS:

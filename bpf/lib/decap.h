@@ -43,7 +43,7 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	struct iphdr *iph;
 	__u32 payload, inner_avail, hlen, tot;
 	__u8 *opt;
-	int ecn;
+	int ecn, olen;
 
 	dp->peer_id = 0;
 	if (ip6->version != 6) {
@@ -61,12 +61,15 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 		}
 		if (opt[0] != TUN46_NEXTHDR_IPIP)
 			return V_NOT_OURS;
-		if (dstopt_check(opt) < 0) {
-			dp->reason = TUN46_C_DECAP_DROP_BAD_EXTHDR;
+		olen = dstopt_check(opt, data_end); /* any valid length: 8..2048 bytes */
+		if (olen < 0) {
+			dp->reason =
+			    olen == DSTOPT_TRUNC ? TUN46_C_DECAP_DROP_TRUNC_OUTER : TUN46_C_DECAP_DROP_BAD_EXTHDR;
 			return V_DROP;
 		}
-		dp->outer_len = TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN;
-		iph = (void *)(opt + TUN46_DSTOPT_LEN);
+		olen &= OUTER6_LEN_MASK;
+		dp->outer_len = TUN46_IPV6_HLEN + olen;
+		iph = (void *)(opt + olen);
 	} else {
 		return V_NOT_OURS;
 	}

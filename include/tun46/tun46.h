@@ -12,6 +12,7 @@
 #define TUN46_TUN46_H
 
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_spin_lock */
 #include "counters.h"
 
 /* ---- sizes (defaults; map sizes can be changed at load time, see below) ---- */
@@ -237,6 +238,74 @@ struct tun46_meta {
 	__u32 magic;
 	__u32 peer_id;
 };
+
+/* ---- outer fragment reassembly (RFC 2473 section 7.2; bpf/lib/frag.h):
+ * ARRAY "tun46_frag", one datagram in progress per slot, the slot chosen by
+ * tun46_frag_slot_of(outer source, outer destination, fragment id).  tc_wan
+ * holds the fragments of a configured peer's tunnel packets there and
+ * decapsulates the whole packet when the last piece arrives.
+ * Limits: a tunnel packet of at most TUN46_FRAG_MAX_PAYLOAD bytes after the
+ * fragment header (a 9000-byte jumbo inner packet with headers to spare; a
+ * tunnel MTU larger than that does not exist on the networks tun46 is for),
+ * at most TUN46_FRAG_MAX_FRAGS pieces, TUN46_FRAG_UNFRAG_MAX bytes of
+ * destination options in front of the fragment header, TUN46_FRAG_SLOTS
+ * datagrams in progress (~2.6 MiB), each abandoned TUN46_FRAG_TIMEOUT_NS
+ * after its first fragment (the kernel waits 60 s, ip6frag_time: the pieces
+ * of one tunnel packet leave the encapsulator back to back, and a short
+ * timeout frees slots held by datagrams that lost a piece). ---- */
+#define TUN46_FRAG_SLOTS       256 /* power of 2 */
+#define TUN46_FRAG_MAX_PAYLOAD 9216
+#define TUN46_FRAG_MAX_FRAGS   64  /* power of 2 */
+#define TUN46_FRAG_UNFRAG_MAX  256 /* power of 2 */
+#define TUN46_FRAG_CHUNK       512 /* bytes moved per helper call */
+#define TUN46_FRAG_TIMEOUT_NS  (5ULL * 1000 * 1000 * 1000)
+
+enum tun46_frag_state {
+	TUN46_FRAG_FREE = 0,
+	TUN46_FRAG_BUSY = 1, /* collecting pieces */
+	TUN46_FRAG_DEAD = 2, /* discarded (overlap, ...): later pieces are dropped until it expires */
+	TUN46_FRAG_DONE = 3, /* complete: being copied into the last piece's packet */
+};
+
+struct tun46_frag_range {
+	__u16 start, end; /* bytes of the fragmentable part */
+};
+
+struct tun46_frag_slot {
+	struct bpf_spin_lock lock; /* guards every field but hdr[] and data[] */
+	__u32 state;		   /* enum tun46_frag_state */
+	__u32 gen;		   /* bumped each time the slot is claimed */
+	__u32 writers;		   /* pieces being copied into data[] right now */
+	__u32 peer_id;
+	__u32 id; /* fragment identification, network order */
+	union tun46_addr6 src;
+	union tun46_addr6 dst;
+	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u32 total;   /* length of the fragmentable part; 0 until the last piece came */
+	__u32 have;    /* bytes copied in */
+	__u32 held;    /* pieces held (counted decap_frag_held) */
+	__u32 nfrags;  /* entries of r[] */
+	__u32 hdr_len; /* IPv6 header + options before the fragment header, from the first piece */
+	__u8 nh;       /* next header of the fragmentable part */
+	__u8 ecn;      /* ECN codepoints seen: bit (1 << codepoint) */
+	__u8 pad[2];
+	struct tun46_frag_range r[TUN46_FRAG_MAX_FRAGS];
+	__u8 hdr[TUN46_IPV6_HLEN + TUN46_FRAG_UNFRAG_MAX];
+	__u8 data[TUN46_FRAG_MAX_PAYLOAD + TUN46_FRAG_CHUNK]; /* + one chunk of slack for the verifier */
+};
+
+/* The words as they are in the packet (network order). */
+static inline __u32 tun46_frag_slot_of(const __u32 *src, const __u32 *dst, __u32 id)
+{
+	__u32 h = id * 0x9e3779b1u;
+
+	h ^= (src[0] ^ src[1] ^ src[2] ^ src[3]) * 0x85ebca6bu;
+	h ^= (dst[0] ^ dst[1] ^ dst[2] ^ dst[3]) * 0xc2b2ae35u;
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 16;
+	return h & (TUN46_FRAG_SLOTS - 1);
+}
 
 /* TC filter identity used by attach/detach */
 #define TUN46_TC_HANDLE 0x46

@@ -11,10 +11,16 @@
   ip4ip6    --ifname IF --dst-mac MAC --src6 A --dst6 B --src4 C --dst4 D
             [--encaplimit N] [--count N] [--port P] [--tag T] [--ttl N] [--seq-base N]
             [--version V] [--bad-csum]
+            [--size B] [--no-df] [--frag N [--order I,J,...] [--frag-id ID]]
             writes Ethernet/IPv6(nh 4, or nh 60 + RFC 2473 option)/IPv4/UDP
             frames with an AF_PACKET socket: a peer (or an attacker) on the WAN.
             --version puts V in the outer version nibble (EtherType stays
             0x86DD); --bad-csum makes the inner IPv4 header checksum wrong.
+            The UDP payload carries "T <seq>" padded to B bytes (default 64).
+            With --frag the outer packet is cut into N fragments (RFC 8200 4.5;
+            the option, if any, before the fragment header as Linux sends it),
+            sent in the given order of piece indexes (default 0..N-1), with
+            fragment identification ID + seq.
   udp4      --ifname IF --dst-mac MAC --src4 C --dst4 D [--count N] [--port P]
             [--tag T] [--ttl N] [--bad-csum]
             writes Ethernet/IPv4/UDP frames with an AF_PACKET socket (a LAN
@@ -41,7 +47,7 @@ def csum(data):
     return (~s) & 0xFFFF
 
 
-def ipv4_udp(src4, dst4, dport, payload, ttl=64, ident=1, sport=40000, bad_csum=False):
+def ipv4_udp(src4, dst4, dport, payload, ttl=64, ident=1, sport=40000, bad_csum=False, df=True):
     udp_len = 8 + len(payload)
     src = socket.inet_aton(src4)
     dst = socket.inet_aton(dst4)
@@ -49,7 +55,7 @@ def ipv4_udp(src4, dst4, dport, payload, ttl=64, ident=1, sport=40000, bad_csum=
     udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
     uc = csum(pseudo + udp) or 0xFFFF
     udp = udp[:6] + struct.pack("!H", uc) + udp[8:]
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident, 0x4000, ttl, 17, 0, src, dst)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident, 0x4000 if df else 0, ttl, 17, 0, src, dst)
     hc = csum(hdr)
     if bad_csum:
         hc ^= 0x5A5A  # any other value is wrong
@@ -74,8 +80,9 @@ def cmd_ip4ip6(a):
     src6 = socket.inet_pton(socket.AF_INET6, a.src6)
     dst6 = socket.inet_pton(socket.AF_INET6, a.dst6)
     for seq in range(a.count):
-        payload = ("%s %d" % (a.tag, a.seq_base + seq)).encode().ljust(64, b".")
-        inner = ipv4_udp(a.src4, a.dst4, a.port, payload, ttl=a.ttl, ident=seq + 1, bad_csum=a.bad_csum)
+        payload = ("%s %d" % (a.tag, a.seq_base + seq)).encode().ljust(a.size, b".")
+        inner = ipv4_udp(a.src4, a.dst4, a.port, payload, ttl=a.ttl, ident=seq + 1, bad_csum=a.bad_csum,
+                         df=not a.no_df)
         if a.encaplimit is not None:
             # Destination Options: next header 4, length 0, option type 4 length 1 value N, PadN 1 byte
             ext = bytes([4, 0, 4, 1, a.encaplimit, 1, 1, 0])
@@ -83,6 +90,14 @@ def cmd_ip4ip6(a):
         else:
             ext = b""
             nh = 4
+        if a.frag:
+            for piece in fragments(inner, a.frag, a.order, a.frag_id + seq):
+                # the options stay in front of the fragment header, which says IPv4
+                hdrs = (bytes([44]) + ext[1:]) if ext else b""
+                ip6 = struct.pack("!IHBB16s16s", 6 << 28, len(hdrs) + len(piece), 60 if ext else 44, 64, src6, dst6)
+                s.send(mac + src_mac + struct.pack("!H", 0x86DD) + ip6 + hdrs + piece)
+                time.sleep(0.001)
+            continue
         plen = len(ext) + len(inner)
         ip6 = struct.pack("!IHBB16s16s", (a.version & 0xF) << 28, plen, nh, 64, src6, dst6)
         frame = mac + src_mac + struct.pack("!H", 0x86DD) + ip6 + ext + inner
@@ -113,6 +128,22 @@ def cmd_dhcp_discover(a):
         s.send(b"\xff" * 6 + src_mac + struct.pack("!H", 0x0800) + ip)
         time.sleep(0.2)
     print("sent %d" % a.count)
+
+
+def fragments(data, n, order, ident):
+    """Fragment header (next header 4) + piece, for n pieces of data (all but
+    the last a multiple of 8 bytes), in the order given ("2,0,1")."""
+    step = (len(data) + n - 1) // n
+    step = (step + 7) // 8 * 8
+    cuts = [min(i * step, len(data)) for i in range(n)] + [len(data)]
+    if any(cuts[i] >= cuts[i + 1] for i in range(n)):
+        raise SystemExit("ip4ip6: %d bytes cannot be cut into %d fragments" % (len(data), n))
+    idx = [int(x) for x in order.split(",")] if order else list(range(n))
+    out = []
+    for i in idx:
+        mf = 1 if i + 1 < n else 0
+        out.append(struct.pack("!BBHI", 4, 0, cuts[i] | mf, ident & 0xFFFFFFFF) + data[cuts[i]:cuts[i + 1]])
+    return out
 
 
 def cmd_udp_send(a):
@@ -205,6 +236,11 @@ def main():
     e.add_argument("--seq-base", type=int, default=0)
     e.add_argument("--version", type=int, default=6)
     e.add_argument("--bad-csum", action="store_true")
+    e.add_argument("--size", type=int, default=64)
+    e.add_argument("--no-df", action="store_true")
+    e.add_argument("--frag", type=int, default=0)
+    e.add_argument("--order", default="")
+    e.add_argument("--frag-id", type=int, default=0x4600)
     f = sub.add_parser("udp4")
     f.add_argument("--ifname", required=True)
     f.add_argument("--dst-mac", required=True)
