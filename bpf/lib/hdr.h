@@ -286,6 +286,11 @@ static __always_inline int dstopt_check(const __u8 *opt, const void *data_end)
 
 	if ((void *)opt + len > data_end)
 		return DSTOPT_TRUNC;
+	/* The form every Linux ip6tnl and tun46 send (encap limit N + PadN 1:
+	 * xx 00 04 01 NN 01 01 00): no walk. */
+	if (len == TUN46_DSTOPT_LEN && opt[2] == TUN46_OPT_TUNNEL_ENCAP_LIMIT && opt[3] == 1 &&
+	    opt[5] == TUN46_OPT_PADN && opt[6] == 1 && opt[7] == 0)
+		return TUN46_DSTOPT_LEN;
 	w = bpf_map_lookup_elem(&tun46_dstopt_walk, &zero);
 	if (!w)
 		return DSTOPT_BAD;
