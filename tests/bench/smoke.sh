@@ -39,7 +39,7 @@ measured="kernel vxlan6" # paths that must have samples
 [ "$seg6" = 1 ] || measured="$measured srv6"
 measured_json=$(jq -nc --arg m "$measured" '$m | split(" ")')
 
-QUICK=1 RUNS=1 RATE_SECS=0.2 PING_COUNT=10 COST_FRAMES=65536 CTL_ROUTES=100 \
+BSFX=smoke$$ QUICK=1 RUNS=1 RATE_SECS=0.2 PING_COUNT=10 COST_FRAMES=65536 CTL_ROUTES=100 \
 	BENCH_PATHS="$paths" BENCH_TESTS="rate cost" BENCH_OUT="$out" \
 	timeout 120 bash scripts/bench.sh >"$out/table.md" 2>"$out/log"
 rc=$?
@@ -92,7 +92,7 @@ check table "stdout has no Markdown table with a figure in the rows of $measured
 if command -v gnuplot >/dev/null; then
 	check png "no PNG chart written" bash -c "ls '$out'/bench-*.png && head -c 8 '$out'/bench-*.png | grep -q PNG"
 fi
-check cleanup "bench namespaces left behind" bash -c "! ip netns list | grep -qE '^(bh1|br1|br2|bh2|bpc)-'"
+check cleanup "bench namespaces left behind" bash -c "! ip netns list | grep -qE '^(bh1|br1|br2|bh2|bpc)-smoke$$( |\$)'"
 check pins "tun46 pin directories left behind (teardown must remove peers and routes)" \
 	bash -c "[ \$(ls /sys/fs/bpf/tun46 2>/dev/null | wc -l) -le $pins_before ]"
 if [ $fail != 0 ]; then
