@@ -523,6 +523,8 @@ bool fx_run(void)
 			    .ctx_size_in = sizeof(ctx_in), .repeat = 1);
 		memset(&ctx_in, 0, sizeof(ctx_in));
 		ctx_in.ifindex = F.ifindex;
+		ctx_in.gso_segs = F.gso_segs;
+		ctx_in.gso_size = F.gso_size;
 		err = bpf_prog_test_run_opts(F.prog, &o);
 		retval = (int)o.retval;
 		got = got_buf;
@@ -568,6 +570,8 @@ bool fx_run(void)
 	}
 	if (ok)
 		ok = check_counters(why, sizeof(why));
+	if (ok && F.check)
+		ok = F.check(why, sizeof(why));
 	result(ok, F.name, "%s", why);
 	if (!ok || getenv("TUN46_DP_DUMP")) {
 		pkt_hexdump(stdout, "input", F.in.b, F.in.len);

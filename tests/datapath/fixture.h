@@ -97,9 +97,11 @@ struct fx {
 	int inner_off; /* > 0: verify the IPv4 checksum of the output at this offset from scratch */
 	struct ctr_exp ctr[MAX_CTR];
 	int nctr;
-	size_t mask_off, mask_len; /* bytes not compared (only where test_run cannot reproduce them) */
-	int ip4_id_off;		   /* > 0: an IPv4 header there whose ID the program draws at random: the expected
+	size_t mask_off, mask_len;   /* bytes not compared (only where test_run cannot reproduce them) */
+	int ip4_id_off;		     /* > 0: an IPv4 header there whose ID the program draws at random: the expected
 				    * frame takes the output's ID and its header checksum is recomputed from scratch */
+	uint32_t gso_segs, gso_size; /* TC: a GSO aggregate as test_run can make one (no gso_type) */
+	bool (*check)(char *why, size_t whylen); /* more to verify after the run (maps): false with why */
 };
 
 extern struct fx F;
