@@ -199,17 +199,37 @@ void l4_tcp(struct pkt *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t 
 	put16(p->b + off + 16, csum_fold(csum_partial(p->b + off, 20 + n, pseudo4(src, dst, 6, 20 + n))));
 }
 
-void l4_icmp_echo(struct pkt *p, uint16_t ident, uint16_t seq, const void *data, size_t n)
+void l4_icmp(struct pkt *p, uint8_t type, uint8_t code, uint32_t rest, const void *data, size_t n)
 {
 	size_t off = p->len;
 	uint8_t *h = pkt_put(p, NULL, 8);
 
-	h[0] = 8; /* echo request */
-	h[1] = 0;
-	put16(h + 4, ident);
-	put16(h + 6, seq);
+	h[0] = type;
+	h[1] = code;
+	put32(h + 4, rest);
 	pkt_put(p, data, n);
 	put16(p->b + off + 2, csum_fold(csum_partial(p->b + off, 8 + n, 0)));
+}
+
+void l4_icmp_echo(struct pkt *p, uint16_t ident, uint16_t seq, const void *data, size_t n)
+{
+	l4_icmp(p, 8, 0, (uint32_t)ident << 16 | seq, data, n); /* echo request */
+}
+
+void l4_icmp6(struct pkt *p, const uint8_t src[16], const uint8_t dst[16], uint8_t type, uint8_t code, uint32_t rest,
+	      const void *data, size_t n)
+{
+	size_t off = p->len;
+	uint8_t ph[40];
+
+	l4_icmp(p, type, code, rest, data, n);
+	/* RFC 8200 8.1 pseudo-header: source, destination, upper-layer length, next header 58 */
+	memcpy(ph, src, 16);
+	memcpy(ph + 16, dst, 16);
+	put32(ph + 32, (uint32_t)(8 + n));
+	put32(ph + 36, 58);
+	put16(p->b + off + 2, 0);
+	put16(p->b + off + 2, csum_fold(csum_partial(p->b + off, 8 + n, csum_partial(ph, sizeof(ph), 0))));
 }
 
 void ip4_udp_packet(struct pkt *p, const struct ip4 *h, uint16_t sport, uint16_t dport, size_t paylen)

@@ -82,6 +82,12 @@ void l4_udp(struct pkt *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t 
 void l4_tcp(struct pkt *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
 	    const void *data, size_t n);
 void l4_icmp_echo(struct pkt *p, uint16_t ident, uint16_t seq, const void *data, size_t n);
+/* ICMPv4: type, code, the 4 bytes after the checksum ('rest': echo id/seq,
+ * frag needed's next-hop MTU, ...), then data; checksum over all of it. */
+void l4_icmp(struct pkt *p, uint8_t type, uint8_t code, uint32_t rest, const void *data, size_t n);
+/* ICMPv6 (RFC 4443): the same layout, checksummed with the IPv6 pseudo-header. */
+void l4_icmp6(struct pkt *p, const uint8_t src[16], const uint8_t dst[16], uint8_t type, uint8_t code, uint32_t rest,
+	      const void *data, size_t n);
 
 /* A whole IPv4 packet (header + UDP with a patterned payload of paylen bytes). */
 void ip4_udp_packet(struct pkt *p, const struct ip4 *h, uint16_t sport, uint16_t dport, size_t paylen);
