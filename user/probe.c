@@ -81,8 +81,8 @@ static const struct feat feats[PROBE_F__MAX] = {
 			    M_ALL},
     [PROBE_F_DECAP_L3] = {"decap_l3", "6.3", "bpf_skb_adjust_room flag BPF_F_ADJ_ROOM_DECAP_L3_IPV4", K_RUN,
 			  RUN_DECAP_L3, 0, 0},
-    [PROBE_F_DECAP_2STEP] = {"decap_2step", "5.13", "decapsulation by bpf_skb_adjust_room + bpf_skb_change_proto",
-			     K_RUN, RUN_DECAP_2STEP, 0, 0},
+    [PROBE_F_DECAP_2STEP] = {"decap_2step", "6.1", "decapsulation by bpf_skb_adjust_room + bpf_skb_change_proto", K_RUN,
+			     RUN_DECAP_2STEP, 0, 0},
     [PROBE_F_FIB_SRC] = {"fib_src", "6.8", "bpf_fib_lookup flag BPF_FIB_LOOKUP_SRC", K_RUN, RUN_FIB_SRC, 0, 0},
 };
 

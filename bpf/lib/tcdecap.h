@@ -14,8 +14,9 @@
  *      helper's minimum is 40 bytes after the pop: outer tail 20 + inner >= 20.
  *   2. bpf_skb_change_proto(IPv4): bpf_skb_proto_6_to_4 pops the remaining 20
  *      bytes behind the MAC header and sets skb->protocol (and drops the dst,
- *      clears the hash).  Since Linux 5.13 it keeps gso_size and accepts every
- *      GSO type (6.1: only SKB_GSO_TCPV6 -> TCPV4 and SKB_GSO_DODGY are set).
+ *      clears the hash).  In 6.1 (as in 6.18) it keeps gso_size and accepts
+ *      every GSO type: only SKB_GSO_TCPV6 -> TCPV4 and SKB_GSO_DODGY are set
+ *      (older kernels raised gso_size by 20: not supported).
  * For a GSO skb (GRO aggregate of ip4ip6 TCP: gso_type TCPV4 | IPXIP6) both
  * ways leave the same state: gso_size unchanged (FIXED_GSO), DODGY set,
  * gso_segs 0, encapsulation and the tunnel GSO bit as they were — the 6.18
