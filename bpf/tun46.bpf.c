@@ -29,6 +29,7 @@
 #include "lib/pmtu.h"
 #include "lib/icmp.h"
 #include "lib/frag.h"
+#include "lib/tcdecap.h"
 
 #ifndef PACKET_HOST
 #define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
@@ -512,8 +513,7 @@ int tc_wan(struct __sk_buff *skb)
 
 	if (dp.trim && bpf_skb_change_tail(skb, skb->len - dp.trim, 0))
 		goto drop;
-	if (bpf_skb_adjust_room(skb, -(int)dp.outer_len, BPF_ADJ_ROOM_MAC,
-				BPF_F_ADJ_ROOM_DECAP_L3_IPV4 | BPF_F_ADJ_ROOM_FIXED_GSO))
+	if (tc_decap_outer(skb, dp.outer_len, cfg && (cfg->flags & TUN46_CFG_F_DECAP_2STEP)))
 		goto drop;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

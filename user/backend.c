@@ -156,6 +156,7 @@ const char *be_pin_dir(const struct be *be)
 /* Ready for writes: loaded, and the tunnel device present. */
 int be_ensure_loaded(struct be *be)
 {
+	struct probe_result pr;
 	uint32_t idx;
 	int err;
 
@@ -176,6 +177,7 @@ int be_ensure_loaded(struct be *be)
 		}
 		be->loaded = true;
 		be->max_peers = maps_max_entries(be->map_fd[BE_MAP_PEERS]);
+		probe_apply(be, &pr); /* how tc_wan decapsulates on this kernel */
 	}
 	if (tundev_ifindex(be))
 		return 0;

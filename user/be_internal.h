@@ -160,6 +160,52 @@ int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes
 /* links.c */
 void links_prune_stale(struct be *be);
 
+/* probe.c: kernel feature probes (run at load and at every attach) */
+enum probe_feat {
+	PROBE_F_PROG_TC,
+	PROBE_F_PROG_XDP,
+	PROBE_F_MAP_HASH,
+	PROBE_F_MAP_ARRAY,
+	PROBE_F_MAP_PERCPU,
+	PROBE_F_MAP_PERCPU_HASH,
+	PROBE_F_MAP_LPM,
+	PROBE_F_MAP_LRU,
+	PROBE_F_MAP_DEVMAP_HASH,
+	PROBE_F_TC_ADJUST_ROOM,
+	PROBE_F_TC_CHANGE_PROTO,
+	PROBE_F_TC_CHANGE_TAIL,
+	PROBE_F_TC_REDIRECT_NEIGH,
+	PROBE_F_TC_FIB_LOOKUP,
+	PROBE_F_XDP_FIB_LOOKUP,
+	PROBE_F_XDP_ADJUST_HEAD,
+	PROBE_F_XDP_ADJUST_TAIL,
+	PROBE_F_XDP_ADJUST_META,
+	PROBE_F_XDP_REDIRECT_MAP,
+	PROBE_F_FIB_OUTPUT,  /* run: BPF_FIB_LOOKUP_OUTPUT */
+	PROBE_F_DECAP_L3,    /* run: BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (6.3+) */
+	PROBE_F_DECAP_2STEP, /* run: adjust_room + change_proto (bpf/lib/tcdecap.h) */
+	PROBE_F_FIB_SRC,     /* run: BPF_FIB_LOOKUP_SRC (6.8+, optional) */
+	PROBE_F__MAX,
+};
+struct probe_result {
+	uint64_t probed; /* 1 << feature: the probe could tell */
+	uint64_t have;	 /* 1 << feature: present (and not in TUN46_PROBE_DISABLE) */
+};
+int probe_run(struct probe_result *r); /* -EPERM when nothing could be probed */
+bool probe_has(const struct probe_result *r, enum probe_feat f);
+const char *probe_name(enum probe_feat f);
+uint32_t probe_cfg_flags(const struct probe_result *r); /* TUN46_CFG_F_* */
+/* 0, or -EOPNOTSUPP with the message printed (what is missing, which mode would work) */
+int probe_check_mode(const struct probe_result *r, const char *ifname, enum tun46_mode mode, enum tun46_role role);
+void probe_format(const struct probe_result *r, char *buf, size_t len);
+void probe_format_missing(const struct probe_result *r, char *buf, size_t len);
+int probe_apply(struct be *be, struct probe_result *r); /* probe, write tun46_config.flags */
+
+/* lbmsg.c: libbpf's output during one call, for the kernel's own reason */
+void lbmsg_begin(void);
+void lbmsg_end(void);
+const char *lbmsg_reason(char *out, size_t len); /* "" when libbpf said nothing useful */
+
 /* errors */
 void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */

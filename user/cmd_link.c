@@ -46,6 +46,12 @@ static int link_show(struct t46_ctx *ctx, const struct t46_cmd *c)
 		found = true;
 	}
 	out_close_arr();
+	if (ctx->stats && !out_json() && !c->has_dev) {
+		char feat[1024];
+
+		be_kernel_features(feat, sizeof(feat));
+		out_text("kernel features: %s\n", feat);
+	}
 	out_flush();
 	free(links);
 	if (c->has_dev && !found) {

@@ -79,18 +79,29 @@ static void undo_attach(struct be *be, uint32_t ifindex, const struct tun46_link
 	}
 }
 
-static int xdp_error(int err, const char *ifname, uint32_t mode)
+/* tun46's sentence first, then the kernel's own reason (the netlink extended
+ * ack that libbpf printed), which says why a driver that has XDP refused. */
+static int xdp_error(int err, const char *ifname, uint32_t mode, const char *kmsg)
 {
+	char why[600] = "";
+	bool no_native = kmsg[0] ? strstr(kmsg, "does not support XDP in native mode") != NULL : err == -EOPNOTSUPP;
+
+	if (kmsg[0])
+		snprintf(why, sizeof(why), "; the kernel says: %s", kmsg);
 	if (err == -EPERM || err == -EACCES)
-		be_err("permission denied: run as root (attaching XDP to %s)", ifname);
-	else if (err == -EOPNOTSUPP && mode == TUN46_MODE_XDP)
+		be_err("permission denied: run as root (attaching XDP to %s)%s", ifname, why);
+	else if (no_native && mode == TUN46_MODE_XDP)
 		be_err("cannot attach to %s in mode xdp: its driver has no native XDP; use mode xdp-generic (for "
-		       "testing) or mode tc",
-		       ifname);
+		       "testing) or mode tc%s",
+		       ifname, why);
 	else if (err == -EBUSY || err == -EEXIST)
 		be_err("cannot attach to %s: another XDP program is attached; remove it (`ip link set dev %s xdp off`) "
-		       "or use mode tc",
-		       ifname, ifname);
+		       "or use mode tc%s",
+		       ifname, ifname, why);
+	else if (kmsg[0])
+		be_err("cannot attach to %s in mode %s: the driver refused XDP (%s); the kernel says: %s; fix that, or "
+		       "use mode tc",
+		       ifname, mode_name(mode), strerror(-err), kmsg);
 	else
 		be_err("cannot attach XDP to %s in mode %s: %s", ifname, mode_name(mode), strerror(-err));
 	return err;
@@ -101,6 +112,8 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 	struct tun46_link l = {.role = role, .mode = mode};
 	enum be_prog_idx tcp = role == TUN46_ROLE_LAN ? BE_PROG_TC_LAN : BE_PROG_TC_WAN;
 	enum be_prog_idx xp = role == TUN46_ROLE_LAN ? BE_PROG_XDP_LAN : BE_PROG_XDP_WAN;
+	struct probe_result pr;
+	char kmsg[512];
 	uint32_t ifindex, tun;
 	bool created;
 	int err, fd;
@@ -140,6 +153,12 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 	err = be_need_loaded(be);
 	if (err)
 		return err;
+	/* what this kernel offers: recorded for the datapath, and a mode that
+	 * cannot work here is refused before anything is attached */
+	probe_apply(be, &pr);
+	err = probe_check_mode(&pr, ifname, mode, role);
+	if (err)
+		return err;
 	tun = tundev_ifindex(be);
 	if (tun == ifindex || (tun && ifindex == if_nametoindex(TUN46_TUNPEER_NAME))) {
 		be_err("cannot attach to %s: it is tun46's own tunnel device", ifname);
@@ -158,10 +177,12 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 			err = fd;
 			goto undo;
 		}
+		lbmsg_begin();
 		err = attach_xdp(ifindex, fd, mode == TUN46_MODE_XDP_GENERIC);
+		lbmsg_end();
 		close(fd);
 		if (err) {
-			xdp_error(err, ifname, mode);
+			xdp_error(err, ifname, mode, lbmsg_reason(kmsg, sizeof(kmsg)));
 			goto undo;
 		}
 		l.flags |= TUN46_LINK_F_XDP;
@@ -172,9 +193,12 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 			err = fd;
 			goto undo;
 		}
+		lbmsg_begin();
 		err = attach_tc(ifindex, false, fd, &created);
+		lbmsg_end();
 		close(fd);
 		if (err) {
+			lbmsg_reason(kmsg, sizeof(kmsg));
 			if (err == -EPERM || err == -EACCES)
 				be_err("permission denied: run as root (attaching TC to %s)", ifname);
 			else if (err == -EEXIST)
@@ -182,8 +206,8 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 				       "already on its ingress; remove it with `tc filter del dev %s ingress`",
 				       ifname, TUN46_TC_PRIO, ifname);
 			else
-				be_err("cannot attach %s to the TC ingress of %s: %s", be_prog_names[tcp], ifname,
-				       strerror(-err));
+				be_err("cannot attach %s to the TC ingress of %s: %s%s%s", be_prog_names[tcp], ifname,
+				       strerror(-err), kmsg[0] ? "; the kernel says: " : "", kmsg);
 			goto undo;
 		}
 		l.flags |= TUN46_LINK_F_TC_INGRESS | (created ? TUN46_LINK_F_CLSACT_OURS : 0);

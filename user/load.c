@@ -75,6 +75,20 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* tun46's sentence, the kernel's reason (libbpf's "Kernel error message" or
+ * the verifier's last line), and what the feature probes find missing. */
+static void load_error(int err)
+{
+	char reason[512], missing[1024];
+	struct probe_result r;
+
+	lbmsg_reason(reason, sizeof(reason));
+	probe_run(&r);
+	probe_format_missing(&r, missing, sizeof(missing));
+	be_err("cannot load the BPF datapath: %s%s%s%s%s; rerun with TUN46_DEBUG=1 for libbpf's log", strerror(-err),
+	       reason[0] ? "; the kernel says: " : "", reason, missing[0] ? "; this kernel lacks " : "", missing);
+}
+
 static int pin_prog(struct be *be, struct bpf_program *prog, const char *name)
 {
 	char path[PATH_MAX], pname[64];
@@ -144,13 +158,14 @@ int load_and_pin(struct be *be)
 			goto out;
 		}
 	}
+	lbmsg_begin();
 	err = tun46__load(skel);
+	lbmsg_end();
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			be_err("permission denied: run as root (loading the BPF datapath)");
 		else
-			be_err("cannot load the BPF datapath: %s; rerun with TUN46_DEBUG=1 for the verifier log",
-			       strerror(-err));
+			load_error(err);
 		goto out;
 	}
 	for (i = 0; i < BE_PROG__MAX; i++) {

@@ -66,7 +66,11 @@ int main(int argc, char **argv)
 			}
 			batch = argv[i];
 		} else if (opt_is(a, "Version", 1)) {
+			char feat[1024];
+
 			printf("tun46 %s\n", TUN46_VERSION);
+			be_kernel_features(feat, sizeof(feat));
+			printf("kernel features: %s\n", feat);
 			return T46_EXIT_OK;
 		} else if (opt_is(a, "help", 1)) {
 			t46_usage(stdout);

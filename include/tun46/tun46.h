@@ -206,7 +206,7 @@ struct tun46_link {
 /* ---- global settings: ARRAY "tun46_config", one entry (key 0) ---- */
 struct tun46_config {
 	__u32 tun_ifindex; /* slow-path tunnel device, 0 = none (pass to kernel on WAN) */
-	__u32 flags;	   /* reserved */
+	__u32 flags;	   /* TUN46_CFG_F_*: what the kernel offers, found by user/probe.c at load */
 	__u8 tun_mac[6];   /* its MAC: destination of packets injected into it */
 	__u8 pad[2];
 	__u32 tunp_ifindex; /* the tunnel device's other end (tun46p): the outer IPv6 lookup is made as
@@ -215,6 +215,14 @@ struct tun46_config {
 		    * Bumped by user space when a port is detached and by the datapath when a peer's
 		    * path MTU changes, so no cached answer outlives either. */
 };
+
+/* struct tun46_config.flags, written by user space from its feature probes
+ * (user/probe.c) when it loads the datapath and at every attach. */
+#define TUN46_CFG_F_PROBED (1u << 0) /* the bits below come from a probe run */
+#define TUN46_CFG_F_DECAP_2STEP \
+	(1u << 1) /* bpf_skb_adjust_room lacks BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+					   * (before Linux 6.3): tc_wan removes the outer header in
+					   * two steps (bpf/lib/tcdecap.h) */
 
 /* ---- path MTU toward a peer, learnt from ICMPv6 Packet Too Big that quotes one of
  * our tunnel packets (as ip4ip6_err in net/ipv6/ip6_tunnel.c): LRU_HASH

@@ -180,6 +180,62 @@ ok "veth check: GRO on in another namespace accepted" "$T" -n "$A" link attach d
 "$T" -n "$A" link detach dev vx0 >/dev/null 2>&1
 "$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
 ip -n "$A" link del vx0
+# ---- kernel features (user/probe.c) and the kernel's own reasons (issue 9) ----
+run "$T" -V
+feat=$(sed -n 's/^kernel features: //p' "$TMP/out")
+if [ "$rc" = 0 ] && [ -n "$feat" ]; then pass "-V prints the kernel features ($feat)"; else
+	fail "-V kernel features" "exit $rc: $(cat "$TMP/out" "$TMP/err")"
+fi
+run env TUN46_PROBE_DISABLE=decap_l3 "$T" -V
+if grep -q 'missing: decap_l3' "$TMP/out" && grep -q 'decapsulation in TC: 2 steps' "$TMP/out"; then
+	pass "TUN46_PROBE_DISABLE=decap_l3: the 2-step decapsulation is reported"
+else
+	fail "TUN46_PROBE_DISABLE=decap_l3 in -V" "$(cat "$TMP/out" "$TMP/err")"
+fi
+cfg_flags() {
+	bpftool -j map dump pinned "$(pin_dir "$1")/tun46_config" 2>/dev/null |
+		python3 -c 'import json,sys; e=json.load(sys.stdin)[0]; print(e.get("formatted", e)["value"]["flags"])'
+}
+# the datapath's part of the answer is recorded in tun46_config.flags at attach
+ok "attach wan0 mode tc with decap_l3 disabled" env TUN46_PROBE_DISABLE=decap_l3 "$T" -n "$A" link attach dev wan0 role wan mode tc
+f=$(cfg_flags "$A")
+if [ "$f" = 3 ]; then pass "decap_l3 missing: tun46_config.flags = PROBED|DECAP_2STEP"; else fail "config flags (2 steps)" "flags=$f"; fi
+"$T" -n "$A" link detach dev wan0 >/dev/null 2>&1
+ok "attach wan0 mode tc" "$T" -n "$A" link attach dev wan0 role wan mode tc
+f=$(cfg_flags "$A")
+case "$feat" in
+*missing:*decap_l3*) want=3 ;; # a kernel before 6.3
+*) want=1 ;;
+esac
+if [ "$f" = "$want" ]; then pass "tun46_config.flags follow this kernel ($f)"; else fail "config flags (this kernel)" "flags=$f, want $want"; fi
+"$T" -n "$A" link detach dev wan0 >/dev/null 2>&1
+expect_err "no way to decapsulate in TC: wan refused" 1 \
+	env TUN46_PROBE_DISABLE=decap_l3,decap_2step "$T" -n "$A" link attach dev wan0 role wan mode tc
+if grep -q "in mode tc: this kernel lacks decap_2step" "$TMP/err" && grep -q "no mode of tun46 can work" "$TMP/err" &&
+	[ -z "$("$T" -n "$A" link show)" ]; then
+	pass "refusal names the missing feature, nothing attached"
+else
+	fail "refusal without decapsulation" "$(cat "$TMP/err")"
+fi
+expect_err "missing XDP helper: mode xdp-generic refused" 1 \
+	env TUN46_PROBE_DISABLE=xdp_adjust_meta "$T" -n "$A" link attach dev lan0 role lan mode xdp-generic
+if grep -q "lacks xdp_adjust_meta" "$TMP/err" && grep -q "use mode tc" "$TMP/err" && [ -z "$("$T" -n "$A" link show)" ]; then
+	pass "refusal names the missing helper and the mode that works"
+else
+	fail "refusal without an XDP helper" "$(cat "$TMP/err")"
+fi
+# a driver that has native XDP but refuses it: the kernel's words, not "no native XDP"
+ip -n "$A" link set lanp mtu 9000
+expect_err "veth with a big peer MTU refuses XDP" 1 "$T" -n "$A" link attach dev lan0 role lan mode xdp
+if grep -q "cannot attach to lan0 in mode xdp" "$TMP/err" &&
+	grep -q "the kernel says: veth: Peer MTU is too large to set XDP" "$TMP/err" &&
+	! grep -q "has no native XDP" "$TMP/err"; then
+	pass "XDP refusal carries the kernel's extended ack"
+else
+	fail "XDP refusal reason" "$(cat "$TMP/err")"
+fi
+ip -n "$A" link set lanp mtu 1500
+[ -z "$("$T" -n "$A" link show)" ] || fail "nothing attached after the refusals" "$("$T" -n "$A" link show)"
 ok "re-attach wan0 for the next cases" "$T" -n "$A" link attach dev wan0 role wan mode xdp-generic
 
 # ---- the port's MAC is recorded at attach and followed by later commands ----
