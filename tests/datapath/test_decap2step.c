@@ -8,8 +8,9 @@
  * the slow path).  The same expected bytes as the one-step path: the two must
  * be indistinguishable on the wire.  Result names carry the prefix "2step/".
  *
- * test_datapath.c is included, not copied: every write of tun46_config goes
- * through dp2_update(), which sets TUN46_CFG_F_DECAP_2STEP.
+ * test_datapath.c is included, not copied (its main() renamed); the shared
+ * harness (fixture.c) writes tun46_config once, then force_2step() sets
+ * TUN46_CFG_F_DECAP_2STEP in it.
  */
 #define _GNU_SOURCE /* as test_datapath.c: unshare, CPU_SET */
 #include <stdarg.h>
@@ -21,25 +22,23 @@
 #include <bpf/bpf.h>
 #include <linux/types.h>
 
-static int dp2_update(int fd, const void *key, const void *val, __u64 flags);
-
-#define bpf_map_update_elem dp2_update
-#define main		    test_datapath_main
+#define main test_datapath_main
 #include "test_datapath.c"
 #undef main
-#undef bpf_map_update_elem
 
 #define DP2_FLAGS (TUN46_CFG_F_PROBED | TUN46_CFG_F_DECAP_2STEP)
 
-static int dp2_update(int fd, const void *key, const void *val, __u64 flags)
+/* Force the two-step decapsulation in tun46_config (the harness writes the
+ * config once, in fx_setup, and no fixture rewrites it). */
+static int force_2step(void)
 {
 	struct tun46_config c;
+	uint32_t zero = 0;
 
-	if (fd != fd_config || fd <= 0)
-		return bpf_map_update_elem(fd, key, val, flags);
-	memcpy(&c, val, sizeof(c));
+	if (bpf_map_lookup_elem(fd_config, &zero, &c))
+		return -1;
 	c.flags |= DP2_FLAGS;
-	return bpf_map_update_elem(fd, key, &c, flags);
+	return bpf_map_update_elem(fd_config, &zero, &c, BPF_ANY);
 }
 
 static void test_2step_edges(void)
@@ -136,34 +135,17 @@ static int run_prefixed(int (*fn)(void))
 
 static int fixtures(void)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("FAIL datapath/setup: must run as root (BPF_PROG_TEST_RUN, network namespace)\n");
+	if (fx_setup("decap2step"))
 		return 1;
-	}
-	if (setup_netns()) {
-		printf("FAIL datapath/setup: could not build the test network namespace (see stderr)\n");
-		return 1;
-	}
-	{
-		cpu_set_t one;
-
-		CPU_ZERO(&one);
-		CPU_SET(0, &one);
-		sched_setaffinity(0, sizeof(one), &one);
-	}
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0 || open_skel() || setup_maps()) {
-		printf("FAIL datapath/setup: could not load the datapath or fill its maps (see stderr)\n");
+	if (force_2step()) {
+		printf("FAIL decap2step/setup: cannot set tun46_config.flags\n");
 		return 1;
 	}
 	test_2step_edges();
 	test_encap();
 	test_decap();
 	test_tc();
-	tun46__destroy(skel);
-	fprintf(stderr, "test_decap2step: %d passed, %d failed, %d skipped\n", n_pass, n_fail, n_skip);
-	return n_fail ? 1 : 0;
+	return fx_finish("decap2step");
 }
 
 int main(void)
