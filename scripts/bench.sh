@@ -209,6 +209,17 @@ verify_path() {
 	esac
 }
 
+# verify_diag P: what tun46's counters show after a failed verification
+verify_diag() {
+	case "$1" in
+	tun46-*)
+		printf '; r1 %s; r2 %s' \
+			"$("$TUN46" -n "$R1" -j stats 2>&1 | jq -c '.total | with_entries(select(.value != 0))' 2>&1 | head -c 300)" \
+			"$("$TUN46" -n "$R2" -j stats 2>&1 | jq -c '.total | with_entries(select(.value != 0))' 2>&1 | head -c 300)"
+		;;
+	esac
+}
+
 # ---- forwarding rate ----
 measure_rate() {
 	local p=$1 r s j
@@ -438,7 +449,15 @@ ctl_done=0
 # drift of the shared machine during the run affects all paths alike and the
 # ratios stay side by side.
 for ROUND in $(seq 1 "$RUNS"); do
-	for p in $BENCH_PATHS; do
+	# tun46-xdp and tun46-xdp-base swap places every other round, so that
+	# neither always runs first (their ratio is the base comparison's goal)
+	round_paths=$BENCH_PATHS
+	if [ $((ROUND % 2)) = 0 ] && [[ " $BENCH_PATHS " == *" tun46-xdp "* && " $BENCH_PATHS " == *" tun46-xdp-base "* ]]; then
+		round_paths=$(for p in $BENCH_PATHS; do
+			case "$p" in tun46-xdp) echo tun46-xdp-base ;; tun46-xdp-base) echo tun46-xdp ;; *) echo "$p" ;; esac
+		done)
+	fi
+	for p in $round_paths; do
 		if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
 			continue
 		fi
@@ -462,6 +481,11 @@ for ROUND in $(seq 1 "$RUNS"); do
 		fi
 		hosts_offload on "$(xdp_kind "$p")"
 		ev=$(verify_path "$p")
+		if [ -z "$ev" ]; then # once more (a loaded shared machine), saying what the counters showed
+			note "$p" "round $ROUND: first verification failed$(verify_diag "$p"); trying again"
+			sleep 1
+			ev=$(verify_path "$p")
+		fi
 		if [ -z "$ev" ]; then
 			note "$p" "NOT VERIFIED: pings did not go through the intended mechanism; path skipped"
 			topo_down
