@@ -67,11 +67,12 @@ help:
 	@echo '  deps      install missing Debian packages (scripts/deps.sh)'
 	@echo '  test      install deps, build, run every test (root; ends "N passed, N failed")'
 	@echo '  demo      install deps, build, run the two-site demo in namespaces (root)'
-	@echo '  bench     run the benchmark harness (QUICK=1 for a ~2 minute run)'
+	@echo '  bench     run the benchmark harness (QUICK=1 for a ~2 minute run; BASE=<git ref>'
+	@echo '            adds tun46 mode xdp as built at that ref, side by side)'
 	@echo '  fuzz      build the libFuzzer target for the config/command parser'
 	@echo '  format    reformat C sources with clang-format; check-format only checks'
 	@echo '  clean     remove $(BUILD)/'
-	@echo 'Variables: V=1 (show commands), BUILD=dir, QUICK=1 (bench), TESTS=pattern (test)'
+	@echo 'Variables: V=1 (show commands), BUILD=dir, QUICK=1 BASE=ref (bench), TESTS=pattern (test)'
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -140,7 +141,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
-	$(Q)QUICK=$(QUICK) bash scripts/bench.sh
+	$(Q)QUICK=$(QUICK) BASE=$(BASE) bash scripts/bench.sh
 
 FORMAT_SRCS = $(wildcard user/*.c user/*.h include/tun46/*.h tests/unit/*.c tests/unit/*.h \
 	tests/datapath/*.c tests/datapath/*.h tests/fuzz/*.c bench/*.c bench/*.h bpf/*.c bpf/*.h bpf/lib/*.h)

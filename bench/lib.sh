@@ -236,7 +236,9 @@ rate_run() {
 		  loss:(1-($d/(if $g.offered>0 then $g.offered else 1 end))), router_loss:($sent-$d)}'
 }
 
-# ---- progcost namespace: pl0<->pl1 (LAN), pw0<->pw1 (WAN), sinks on pl1/pw1 ----
+# ---- progcost namespace: pl0<->pl1 (LAN), pw0<->pw1 (WAN), sinks on pl1/pw1,
+# tun46<->tun46p as the tunnel device: the kernel routes 192.168.2.0/24 (the
+# tun46 peer's) into it, 192.168.3.0/24 (bench_fwd's frames) via pw0 ----
 PC=bpc-$BSFX
 progcost_up() {
 	ip netns del "$PC" 2>/dev/null
@@ -244,16 +246,19 @@ progcost_up() {
 	ip -n "$PC" link set lo up
 	ip -n "$PC" link add pl0 type veth peer name pl1 || return 1
 	ip -n "$PC" link add pw0 type veth peer name pw1 || return 1
+	ip -n "$PC" link add tun46 type veth peer name tun46p || return 1
 	nsx "$PC" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
 	ip -n "$PC" addr add 192.168.1.1/24 dev pl0
 	ip -n "$PC" addr add fd00::1/64 dev pw0 nodad
 	ip -n "$PC" addr add 10.0.0.1/30 dev pw0
 	local d
-	for d in pl0 pl1 pw0 pw1; do ip -n "$PC" link set "$d" up; done
+	for d in pl0 pl1 pw0 pw1 tun46 tun46p; do ip -n "$PC" link set "$d" up; done
+	nsx "$PC" sysctl -qw net.ipv6.conf.tun46p.forwarding=1 net.ipv4.conf.tun46.rp_filter=0 >/dev/null
 	ip -n "$PC" neigh replace 192.168.1.2 lladdr "$(mac_of "$PC" pl1)" dev pl0 nud permanent
 	ip -n "$PC" -6 neigh replace fd00::2 lladdr "$(mac_of "$PC" pw1)" dev pw0 nud permanent
 	ip -n "$PC" neigh replace 10.0.0.2 lladdr "$(mac_of "$PC" pw1)" dev pw0 nud permanent
-	ip -n "$PC" route add 192.168.2.0/24 via 10.0.0.2 dev pw0
+	ip -n "$PC" route add 192.168.2.0/24 dev tun46 || return 1
+	ip -n "$PC" route add 192.168.3.0/24 via 10.0.0.2 dev pw0 || return 1
 	nsx "$PC" "$BUILD"/bench/sink attach pl1 && nsx "$PC" "$BUILD"/bench/sink attach pw1 || return 1
 	return 0
 }

@@ -5,14 +5,19 @@
  * BPF_PROG_RUN in live-frames mode (never repeat > 1 without live frames on
  * an encap program: the packet would not be restored between runs).
  *
- * Run it inside a namespace prepared by scripts/bench.sh (prepare_progcost):
+ * Run it inside a namespace prepared by bench/lib.sh (progcost_up):
  *   pl0 (192.168.1.1/24, LAN) <-> pl1    pw0 (fd00::1/64, WAN) <-> pw1
+ *   tun46 <-> tun46p (the tunnel device), 192.168.2.0/24 dev tun46,
+ *   192.168.3.0/24 via pw0 (plain forwarding: bench_fwd's frames)
  * with static neighbours 192.168.1.2 and fd00::2 on pl1/pw1, and the bench
  * sink (count + drop) on pl1 and pw1.  progcost loads build/tun46.skel.h,
  * fills the maps for one peer (remote fd00::2, local fd00::1) owning
- * 192.168.2.0/24, runs each program on --frames live frames and prints JSON:
- * ns per frame (kernel's test-run duration), and frames seen at the sinks so
- * the caller can check the programs really forwarded.  Each program runs
+ * 192.168.2.0/24 and the tunnel device as user space would (the kernel's
+ * route into tun46 is what makes xdp_lan encapsulate), runs each program on
+ * --frames live frames and prints JSON: ns per frame (kernel's test-run
+ * duration), frames seen at the sinks and tun46's own encap_packets /
+ * decap_packets ("fast"), so the caller can check the programs really took
+ * the fast path (a frame passed to the kernel costs far more).  Each program runs
  * behind bpf/bench_cost.bpf.c, which restores the frame bytes first (live
  * frames reset pointers, not bytes); bench_fwd is measured the same way.
  *
@@ -66,6 +71,44 @@ static int put_ipv4(unsigned char *p, const char *src, const char *dst, int ip_l
 	udp->dest = htons(9);
 	udp->len = htons(ip_len - sizeof(*ip));
 	return ip_len;
+}
+
+/* Ethernet (dst, src) + IPv4/UDP src -> dst; returns the frame length. */
+static int put_lan(unsigned char *p, const unsigned char *dmac, const unsigned char *smac, const char *src,
+		   const char *dst, unsigned int size)
+{
+	struct ethhdr *eth = (void *)p;
+
+	memcpy(eth->h_dest, dmac, 6);
+	memcpy(eth->h_source, smac, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	return sizeof(*eth) + put_ipv4(p + sizeof(*eth), src, dst, size - sizeof(*eth));
+}
+
+/* A tun46 counter of (ifindex, peer), summed over CPUs and both stats maps. */
+static __u64 tun46_count(struct tun46 *t, __u32 ifindex, __u32 peer_id, int counter)
+{
+	struct tun46_stats_key key = {.ifindex = ifindex, .peer_id = peer_id};
+	__u32 slot = tun46_stats_slot_of(ifindex, peer_id) & (TUN46_STATS_FAST_SLOTS - 1);
+	int ncpu = libbpf_num_possible_cpus();
+	struct tun46_stats_slot *fast;
+	struct tun46_counters *c;
+	__u64 sum = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	fast = calloc(ncpu, sizeof(*fast));
+	c = calloc(ncpu, sizeof(*c));
+	if (fast && !bpf_map_lookup_elem(bpf_map__fd(t->maps.tun46_stats_fast), &slot, fast))
+		for (int i = 0; i < ncpu; i++)
+			if (fast[i].key.ifindex == ifindex && fast[i].key.peer_id == peer_id)
+				sum += fast[i].c.c[counter];
+	if (c && !bpf_map_lookup_elem(bpf_map__fd(t->maps.tun46_stats), &key, c))
+		for (int i = 0; i < ncpu; i++)
+			sum += c[i].c[counter];
+	free(fast);
+	free(c);
+	return sum;
 }
 
 static __u64 sink_packets(const char *ifname)
@@ -134,7 +177,7 @@ static struct cost run_live(int target_fd, const char *ifname, unsigned char *fr
 
 int main(int argc, char **argv)
 {
-	unsigned char lan[1600], wan[1600], m_pl0[6], m_pl1[6], m_pw0[6], m_pw1[6];
+	unsigned char lan[1600], fwdf[1600], wan[1600], m_pl0[6], m_pl1[6], m_pw0[6], m_pw1[6], m_tun[6];
 	unsigned int frames = 1u << 20, size = 64;
 	struct bench_sink *sk = NULL;
 	struct bench_fwd *fw = NULL;
@@ -158,21 +201,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "progcost: frame size must be 42..1400 and frames > 0\n");
 		return 2;
 	}
-	if (if_mac("pl0", m_pl0) || if_mac("pl1", m_pl1) || if_mac("pw0", m_pw0) || if_mac("pw1", m_pw1)) {
-		fprintf(stderr,
-			"progcost: interfaces pl0/pl1/pw0/pw1 missing: run in the namespace bench.sh prepares\n");
+	if (if_mac("pl0", m_pl0) || if_mac("pl1", m_pl1) || if_mac("pw0", m_pw0) || if_mac("pw1", m_pw1) ||
+	    if_mac("tun46", m_tun) || !if_nametoindex("tun46p")) {
+		fprintf(stderr, "progcost: interfaces pl0/pl1/pw0/pw1/tun46/tun46p missing: run in the namespace "
+				"bench/lib.sh prepares (progcost_up)\n");
 		return 1;
 	}
 
-	/* LAN frame: h1 -> h2, arriving on pl0 */
-	struct ethhdr *eth = (void *)lan;
-	memcpy(eth->h_dest, m_pl0, 6);
-	memcpy(eth->h_source, m_pl1, 6);
-	eth->h_proto = htons(ETH_P_IP);
-	int lan_len = sizeof(*eth) + put_ipv4(lan + sizeof(*eth), "192.168.1.2", "192.168.2.2", size - sizeof(*eth));
+	/* LAN frames, arriving on pl0: h1 -> h2 (the kernel routes it into
+	 * tun46: xdp_lan encapsulates it), and h1 -> 192.168.3.2 (routed via
+	 * pw0: bench_fwd forwards it) */
+	int lan_len = put_lan(lan, m_pl0, m_pl1, "192.168.1.2", "192.168.2.2", size);
+	int fwd_len = put_lan(fwdf, m_pl0, m_pl1, "192.168.1.2", "192.168.3.2", size);
 
 	/* WAN frame: fd00::2 -> fd00::1, ip4ip6 (no encap limit), inner h2 -> h1, arriving on pw0 */
-	eth = (void *)wan;
+	struct ethhdr *eth = (void *)wan;
 	memcpy(eth->h_dest, m_pw0, 6);
 	memcpy(eth->h_source, m_pw1, 6);
 	eth->h_proto = htons(ETH_P_IPV6);
@@ -196,7 +239,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* one peer, one route, ports, no tunnel device */
+	/* one peer, one route, ports and their identity, the tunnel device */
 	struct tun46_peer peer = {};
 	__u32 id = 1, zero = 0;
 	inet_pton(AF_INET6, "fd00::1", peer.local.b);
@@ -208,10 +251,19 @@ int main(int argc, char **argv)
 	struct tun46_route_key rk = {.prefixlen = 24};
 	inet_pton(AF_INET, "192.168.2.0", &rk.addr);
 	struct tun46_route rv = {.peer_id = 1};
-	struct tun46_config cfg = {};
+	struct tun46_config cfg = {.tun_ifindex = if_nametoindex("tun46"), .tunp_ifindex = if_nametoindex("tun46p")};
 	struct tun46_decap dv = {.peer_id = id, .flags = peer.flags, .local = peer.local};
+	struct tun46_link ll = {.role = TUN46_ROLE_LAN, .mode = TUN46_MODE_XDP};
+	struct tun46_link wl = {.role = TUN46_ROLE_WAN, .mode = TUN46_MODE_XDP};
 	__u32 pl0 = if_nametoindex("pl0"), pw0 = if_nametoindex("pw0");
+	memcpy(cfg.tun_mac, m_tun, 6);
+	memcpy(ll.mac, m_pl0, 6);
+	memcpy(wl.mac, m_pw0, 6);
+	inet_pton(AF_INET, "192.168.1.1", &ll.addr4);
+	inet_pton(AF_INET, "10.0.0.1", &wl.addr4);
 	if (bpf_map_update_elem(bpf_map__fd(t->maps.tun46_peers), &id, &peer, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_links), &pl0, &ll, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_links), &pw0, &wl, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_routes), &rk, &rv, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_decap), &peer.remote, &dv, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->maps.tun46_ports), &pl0, &pl0, 0) ||
@@ -230,24 +282,27 @@ int main(int argc, char **argv)
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* run_time_ns while the fd is open */
 	__u64 w0 = sink_packets("pw1");
 	struct cost empty = run_live(bpf_program__fd(sk->progs.xdp_empty), "pl0", lan, lan_len, frames);
-	struct cost fwd = run_live(bpf_program__fd(fw->progs.xdp_fwd), "pl0", lan, lan_len, frames);
+	struct cost fwd = run_live(bpf_program__fd(fw->progs.xdp_fwd), "pl0", fwdf, fwd_len, frames);
 	usleep(100000);
-	__u64 w1 = sink_packets("pw1");
+	__u64 w1 = sink_packets("pw1"), e0 = tun46_count(t, pl0, id, TUN46_C_ENCAP_PACKETS);
 	struct cost enc = run_live(bpf_program__fd(t->progs.xdp_lan), "pl0", lan, lan_len, frames);
 	usleep(100000);
-	__u64 w2 = sink_packets("pw1"), l0 = sink_packets("pl1");
+	__u64 w2 = sink_packets("pw1"), l0 = sink_packets("pl1"), e1 = tun46_count(t, pl0, id, TUN46_C_ENCAP_PACKETS);
+	__u64 d0 = tun46_count(t, pw0, id, TUN46_C_DECAP_PACKETS);
 	struct cost dec = run_live(bpf_program__fd(t->progs.xdp_wan), "pw0", wan, wan_len, frames);
 	usleep(100000);
-	__u64 l1 = sink_packets("pl1");
+	__u64 l1 = sink_packets("pl1"), d1 = tun46_count(t, pw0, id, TUN46_C_DECAP_PACKETS);
 	if (empty.frame_ns < 0 || fwd.frame_ns < 0 || enc.frame_ns < 0 || dec.frame_ns < 0)
 		goto out;
 	printf("{\"frames\": %u, \"size\": %u, \"bpf_stats\": %s,\n"
 	       " \"prog_ns\": {\"empty\": %.1f, \"xdp_fwd\": %.1f, \"xdp_lan\": %.1f, \"xdp_wan\": %.1f},\n"
 	       " \"frame_ns\": {\"empty\": %.1f, \"xdp_fwd\": %.1f, \"xdp_lan\": %.1f, \"xdp_wan\": %.1f},\n"
-	       " \"out\": {\"xdp_fwd\": %llu, \"xdp_lan\": %llu, \"xdp_wan\": %llu}}\n",
+	       " \"out\": {\"xdp_fwd\": %llu, \"xdp_lan\": %llu, \"xdp_wan\": %llu},\n"
+	       " \"fast\": {\"xdp_lan\": %llu, \"xdp_wan\": %llu}}\n",
 	       frames, size, stats_fd >= 0 ? "true" : "false", empty.prog_ns, fwd.prog_ns, enc.prog_ns, dec.prog_ns,
 	       empty.frame_ns, fwd.frame_ns, enc.frame_ns, dec.frame_ns, (unsigned long long)(w1 - w0),
-	       (unsigned long long)(w2 - w1), (unsigned long long)(l1 - l0));
+	       (unsigned long long)(w2 - w1), (unsigned long long)(l1 - l0), (unsigned long long)(e1 - e0),
+	       (unsigned long long)(d1 - d0));
 	rc = 0;
 out:
 	if (stats_fd >= 0)

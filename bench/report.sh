@@ -3,15 +3,22 @@
 # Turns the raw samples of scripts/bench.sh into the JSON result (every raw
 # sample, summary, goals, machine), a Markdown table on stdout and a gnuplot
 # PNG.  Also usable alone on a result: bench/report.sh --from OUT.json [OUT.png]
+# Environment: BENCH_BASE_LABEL, BENCH_BASE_COMMIT: the base build of the path
+# tun46-xdp-base (make bench BASE=ref), e.g. "@a38c6b0".
 set -u
 if [ "${1:-}" = --from ]; then
 	src=$2 png=${3:-${2%.json}.png}
 	tmp=$(mktemp -d)
 	jq -c '.samples[]' "$src" >"$tmp/s"
 	jq -c '.notes[]' "$src" >"$tmp/n"
-	exec bash "$0" "$tmp/s" "$tmp/n" "$tmp/out.json" "$png" "$(jq .config.runs "$src")" "$(jq .config.quick "$src")"
+	BENCH_BASE_LABEL=$(jq -r '.config.base.label // ""' "$src") BENCH_BASE_COMMIT=$(jq -r '.config.base.commit // ""' "$src") \
+		exec bash "$0" "$tmp/s" "$tmp/n" "$tmp/out.json" "$png" "$(jq .config.runs "$src")" "$(jq .config.quick "$src")"
 fi
 samples=$1 notes=$2 json=$3 png=$4 runs=$5 quick=$6
+base=null
+if [ -n "${BENCH_BASE_LABEL:-}" ]; then
+	base=$(jq -nc --arg l "$BENCH_BASE_LABEL" --arg c "${BENCH_BASE_COMMIT:-}" '{label: $l, commit: $c}')
+fi
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 machine=$(jq -n --arg k "$(uname -r)" --arg cpu "$cpu" --argjson cores "$(nproc)" \
@@ -20,7 +27,7 @@ machine=$(jq -n --arg k "$(uname -r)" --arg cpu "$cpu" --argjson cores "$(nproc)
 	'{kernel:$k, cpu:$cpu, cores:$cores, memory:$mem, date:$date, git:$rev, links:"veth"}')
 
 jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
-	--argjson runs "$runs" --argjson quick "$quick" '
+	--argjson runs "$runs" --argjson quick "$quick" --argjson base "$base" '
   def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   ($s | group_by([.path, .metric]) | map({path: .[0].path, metric: .[0].metric,
         n: length, median: (map(.value) | med), min: (map(.value) | min), max: (map(.value) | max)})) as $sum0
@@ -41,25 +48,40 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
     # Goals compare paths measured in the same round (scripts/bench.sh runs
     # every path once per round): the median of the per-round ratios, which
     # a drift of the shared machine between rounds does not skew.
-    def rat($a; $b; $k): [$s[] | select(.metric == $k and .path == $a and (.value | type) == "number")] as $xa
+    def rounds($a; $b; $k): [$s[] | select(.metric == $k and .path == $a and (.value | type) == "number")] as $xa
         | [$s[] | select(.metric == $k and .path == $b and (.value | type) == "number")] as $xb
-        | [$xa[] as $x | $xb[] | select(.run == $x.run and .value != 0) | $x.value / .value]
-        | if length > 0 then med else null end;
-  {machine: $m, config: {runs: $runs, quick: $quick}, samples: $s, notes: $n, summary: $sum,
+        | [$xa[] as $x | $xb[] | select(.run == $x.run and .value != 0) | $x.value / .value];
+    def rat($a; $b; $k): rounds($a; $b; $k) | if length > 0 then med else null end;
+    # a goal on the ratio of two paths, with the per-round ratios
+    def rgoal($name; $a; $b; $k; $op; $t): goal($name; rat($a; $b; $k); $op; $t; [$a, $b]; $k) + {rounds: rounds($a; $b; $k)};
+    # the base build (make bench BASE=ref) was measured or asked for
+    ($base != null or ([$s[], $n[] | select(.path == "tun46-xdp-base")] | length > 0)) as $has_base
+    | ($base.label // "@base") as $bl
+    # per-run difference of a program cost, this build minus the base build
+    | def dif($k; $metric): [$s[] | select(.path == "prog:\($k)" and .metric == $metric)] as $xa
+        | [$s[] | select(.path == "prog:base:\($k)" and .metric == $metric)] as $xb
+        | [$xa[] as $x | $xb[] | select(.run == $x.run) | $x.value - .value] | if length > 0 then med else null end;
+  {machine: $m, config: {runs: $runs, quick: $quick, base: $base}, samples: $s, notes: $n, summary: $sum,
    unavailable: $un,
    reference: {path: "srv6", available: ([$un[] | select(.path == "srv6")] | length == 0),
                reason: ([$un[] | select(.path == "srv6") | .reason][0])},
-   goals: [
-     goal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; rat("tun46-xdp"; "srv6"; "fwd64_pps"); ">="; 3.5; ["tun46-xdp", "srv6"]; "fwd64_pps"),
-     goal("64B forwarding, tun46 xdp / plain XDP forwarding"; rat("tun46-xdp"; "xdpfwd"; "fwd64_pps"); ">="; 0.85; ["tun46-xdp", "xdpfwd"]; "fwd64_pps"),
-     goal("TCP 1 stream offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp1_off_mbps"); ">="; 1.4; ["tun46-xdp", "srv6"]; "tcp1_off_mbps"),
-     goal("TCP 4 streams offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp4_off_mbps"); ">="; 1.4; ["tun46-xdp", "srv6"]; "tcp4_off_mbps"),
-     goal("TCP 1 stream offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp1_on_mbps"); ">="; 0.9; ["tun46-tc", "srv6"]; "tcp1_on_mbps"),
-     goal("TCP 4 streams offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp4_on_mbps"); ">="; 0.9; ["tun46-tc", "srv6"]; "tcp4_on_mbps"),
+   goals: ([
+     rgoal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; "tun46-xdp"; "srv6"; "fwd64_pps"; ">="; 3.5),
+     rgoal("64B forwarding, tun46 xdp / plain XDP forwarding"; "tun46-xdp"; "xdpfwd"; "fwd64_pps"; ">="; 0.85),
+     rgoal("TCP 1 stream offloads off, tun46 xdp / srv6"; "tun46-xdp"; "srv6"; "tcp1_off_mbps"; ">="; 1.4),
+     rgoal("TCP 4 streams offloads off, tun46 xdp / srv6"; "tun46-xdp"; "srv6"; "tcp4_off_mbps"; ">="; 1.4),
+     rgoal("TCP 1 stream offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp1_on_mbps"; ">="; 0.9),
+     rgoal("TCP 4 streams offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp4_on_mbps"; ">="; 0.9),
      goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1; ["tun46-xdp"]; "apply_100000_routes_s"),
      goal("packets lost in the routers during config apply (max of runs)";
           ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0; ["tun46-xdp"]; "apply_loss_pkts")
-   ]}' >"$json" || { echo "report: cannot build $json" >&2; exit 1; }
+   ] + (if $has_base then [
+     rgoal("kernel-route checks cost: tun46 xdp 64B rate / tun46 xdp \($bl)"; "tun46-xdp"; "tun46-xdp-base"; "fwd64_pps"; ">="; 0.9)
+   ] else [] end)),
+   progcost_vs_base: (if $has_base then {label: $bl,
+     xdp_lan_prog64_ns: dif("xdp_lan"; "prog64_ns"), xdp_wan_prog64_ns: dif("xdp_wan"; "prog64_ns"),
+     xdp_lan_frame64_ns: dif("xdp_lan"; "frame64_ns"), xdp_wan_frame64_ns: dif("xdp_wan"; "frame64_ns")} else null end)
+  }' >"$json" || { echo "report: cannot build $json" >&2; exit 1; }
 
 # ---- Markdown ----
 jq -r '
@@ -74,12 +96,14 @@ jq -r '
        else "\($e.median | num($u))" + (if $e.n > 1 then " (\($e.min | num($u))–\($e.max | num($u)))" else "" end)
           + (if $e.ratio then " ×\($e.ratio | r2)" else "" end) end;
   # an unavailable path: a row that says so in every cell (reason under the table)
+  (.config.base.label // "@base") as $bl
+  | def plabel($p): if $p == "tun46-xdp-base" then "\($p) (tun46 xdp \($bl))" else $p end;
   def row($p): if ([.unavailable[]? | select(.path == $p)] | length) > 0 then
-       "| \($p) |" + (" unavailable |" * 8)
-     else "| \($p) | \(cell($p; "fwd64_pps"; "pps")) | \(cell($p; "fwd512_pps"; "pps")) | \(cell($p; "tcp1_on_mbps"; "mbps")) | \(cell($p; "tcp4_on_mbps"; "mbps")) | \(cell($p; "tcp1_off_mbps"; "mbps")) | \(cell($p; "tcp4_off_mbps"; "mbps")) | \(cell($p; "ping_p50_us"; "us")) | \(cell($p; "ping_p99_us"; "us")) |" end;
+       "| \(plabel($p)) |" + (" unavailable |" * 8)
+     else "| \(plabel($p)) | \(cell($p; "fwd64_pps"; "pps")) | \(cell($p; "fwd512_pps"; "pps")) | \(cell($p; "tcp1_on_mbps"; "mbps")) | \(cell($p; "tcp4_on_mbps"; "mbps")) | \(cell($p; "tcp1_off_mbps"; "mbps")) | \(cell($p; "tcp4_off_mbps"; "mbps")) | \(cell($p; "ping_p50_us"; "us")) | \(cell($p; "ping_p99_us"; "us")) |" end;
   . as $r
   | ([.summary[].path] + [.unavailable[]?.path] | unique) as $paths
-  | ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $order
+  | ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-xdp-base","tun46-tc","tun46-xdp-generic"] as $order
   | ($order | map(select(. as $p | $paths | index($p)))) as $rows
   | "## tun46 benchmark — \(.machine.date)",
     "",
@@ -100,9 +124,14 @@ jq -r '
       "",
       "| program | prog 64B | frame 64B | prog 512B | frame 512B |",
       "|---|---|---|---|---|",
-      (["empty","xdp_fwd","xdp_lan","xdp_wan"][] as $k | "prog:\($k)" as $p
-        | "| \($k) | \($r | cell($p; "prog64_ns"; "ns")) | \($r | cell($p; "frame64_ns"; "ns")) | \($r | cell($p; "prog512_ns"; "ns")) | \($r | cell($p; "frame512_ns"; "ns")) |"),
-      "" else empty end),
+      (["empty","xdp_fwd","xdp_lan","base:xdp_lan","xdp_wan","base:xdp_wan"][] as $k | "prog:\($k)" as $p
+        | select(($k | startswith("base:") | not) or ([$r.summary[] | select(.path == $p)] | length > 0))
+        | "| \(if $k | startswith("base:") then "\($k[5:]) \($bl)" else $k end) | \($r | cell($p; "prog64_ns"; "ns")) | \($r | cell($p; "frame64_ns"; "ns")) | \($r | cell($p; "prog512_ns"; "ns")) | \($r | cell($p; "frame512_ns"; "ns")) |"),
+      "",
+      (.progcost_vs_base | select(. != null and (.xdp_lan_prog64_ns != null or .xdp_wan_prog64_ns != null))
+        | def sg: if . == null then "–" elif . >= 0 then "+\(. * 10 | round / 10)" else "\(. * 10 | round / 10)" end;
+          "Cost of this build over the base build \(.label) (64B, median of per-run differences, ns): xdp_lan \(.xdp_lan_prog64_ns | sg) (frame \(.xdp_lan_frame64_ns | sg)), xdp_wan \(.xdp_wan_prog64_ns | sg) (frame \(.xdp_wan_frame64_ns | sg)).", ""),
+      empty else empty end),
     (if ([.summary[] | select(.metric | startswith("apply_"))] | length) > 0 then
       "Control plane (tun46 config apply on r1):",
       "",
@@ -113,7 +142,7 @@ jq -r '
     "Goals:",
     "",
     "(each goal: the median over rounds of the ratio of two paths measured in the same round)",
-    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "NOT MEASURED (\(.not_measured // "no value"))" end): \(.goal): \(if .value == null then "–" else (.value | r2 | tostring) end) (target \(if .op == "<=" then "≤" else "≥" end) \(.target))"),
+    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "NOT MEASURED (\(.not_measured // "no value"))" end): \(.goal): \(if .value == null then "–" else (.value | r2 | tostring) end) (target \(if .op == "<=" then "≤" else "≥" end) \(.target))\(if (.rounds // [] | length) > 1 then "; per round: \(.rounds | map(r2 | tostring) | join(", "))" else "" end)"),
     "",
     (if (.notes | length) > 0 then "Notes:", "", (.notes[] | "- [\(.path)] \(.note)") else empty end)
 ' "$json"
@@ -125,7 +154,7 @@ if command -v gnuplot >/dev/null; then
 	dat=$(mktemp)
 	jq -r '. as $r
 	  | def g($p; $k): ([$r.summary[] | select(.path == $p and .metric == $k) | .median][0] // 0);
-	  ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $o
+	  ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-xdp-base","tun46-tc","tun46-xdp-generic"] as $o
 	  | ([.summary[].path] | unique) as $have
 	  | $o[] | select(. as $p | $have | index($p)) as $p
 	  | [$p, g($p; "fwd64_pps") / 1e6, g($p; "fwd512_pps") / 1e6,

@@ -11,6 +11,11 @@
 #                MTU 1530); shown for reference, not used in ratios or goals
 #   xdpfwd       plain XDP forwarding, no encapsulation (bpf/bench_fwd.bpf.c)
 #   tun46-xdp, tun46-tc, tun46-xdp-generic   tun46 in each mode, on both routers
+#   tun46-xdp-base   with BASE=<git ref>: tun46 mode xdp as built at that ref
+#                (scripts/bench-base.sh), measured right after tun46-xdp in
+#                every round, its own binary setting up, checking, measuring
+#                and tearing down; its program cost too (bench/progcost built
+#                at the ref).  The report's goal: tun46 xdp 64B >= 0.9 x base.
 # Figures: forwarding rate of 64/512-byte frames (live-frames generator at h1,
 # XDP counter at h2), TCP throughput (iperf3, 1 and 4 streams, host offloads on
 # and off), ping p50/p99 under light load, per-packet program cost
@@ -22,6 +27,7 @@
 # goals that need it say NOT MEASURED (reason).
 #
 # Environment: QUICK=1 (1 run, short durations), RUNS=N, BENCH_PATHS="kernel srv6 ...",
+#   BASE=<git ref> (adds tun46-xdp-base after tun46-xdp, or at the end),
 #   BENCH_TESTS="rate tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
 #   BENCH_OUT=dir (default bench-results), BUILD=dir, GEN_CPU/RX_CPU (default 0/1),
 #   CTL_ROUTES="1000 100000".
@@ -50,8 +56,29 @@ CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
 TUN46=${TUN46:-$BUILD/tun46}
 export TUN46
+MAIN_TUN46=$TUN46 # TUN46 is the base build's while the path tun46-xdp-base runs
+BASE=${BASE:-}
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, BPF)" >&2; exit 1; }
+
+# BASE: build that ref aside (its own worktree under $BUILD/base) and add its path
+BASE_TUN46='' BASE_PROGCOST='' BASE_COMMIT='' BASE_LABEL=''
+if [ -n "$BASE" ]; then
+	bdir=$(bash scripts/bench-base.sh "$BASE") || { echo "bench: cannot build BASE=$BASE" >&2; exit 1; }
+	BASE_TUN46=$bdir/tun46 BASE_PROGCOST=$bdir/progcost BASE_COMMIT=$(cat "$bdir/commit")
+	BASE_LABEL=@$(git rev-parse --short "$BASE_COMMIT")
+	[ "$BASE" != "${BASE_LABEL#@}" ] && BASE_LABEL="@$BASE (${BASE_LABEL#@})"
+	if [[ " $BENCH_PATHS " != *" tun46-xdp-base "* ]]; then
+		if [[ " $BENCH_PATHS " == *" tun46-xdp "* ]]; then
+			BENCH_PATHS=$(for p in $BENCH_PATHS; do
+				printf '%s ' "$p"
+				[ "$p" = tun46-xdp ] && printf 'tun46-xdp-base '
+			done)
+		else
+			BENCH_PATHS="$BENCH_PATHS tun46-xdp-base"
+		fi
+	fi
+fi
 for t in gen sink fwd progcost; do
 	[ -x "$BUILD/bench/$t" ] || { echo "bench: $BUILD/bench/$t missing: run make bench" >&2; exit 1; }
 done
@@ -116,7 +143,7 @@ veth_stat() { nsx "$1" ethtool -S "$2" 2>/dev/null | awk -v k="$3:" '$1 == k {pr
 nstat_val() { nsx "$1" nstat -az "$2" 2>/dev/null | awk -v k="$2" '$1 == k {print $2}'; }
 
 # paths whose XDP redirects host traffic need TX checksum offload off at the hosts
-xdp_kind() { case "$1" in xdpfwd | tun46-xdp | tun46-xdp-generic) echo xdp ;; esac; }
+xdp_kind() { case "$1" in xdpfwd | tun46-xdp | tun46-xdp-base | tun46-xdp-generic) echo xdp ;; esac; }
 
 setup_path() {
 	case "$1" in
@@ -125,7 +152,7 @@ setup_path() {
 	ip6tnl) path_ip6tnl ;;
 	vxlan6) path_vxlan6 ;;
 	xdpfwd) path_xdpfwd ;;
-	tun46-xdp) path_tun46 xdp ;;
+	tun46-xdp | tun46-xdp-base) path_tun46 xdp ;; # TUN46: the base build's for -base
 	tun46-tc) path_tun46 tc ;;
 	tun46-xdp-generic) path_tun46 xdp-generic ;;
 	*) return 2 ;;
@@ -178,6 +205,17 @@ verify_path() {
 		b=$(tun46_counter "$R1" encap_packets) b2=$(tun46_counter "$R2" decap_packets)
 		[ $((b - a)) -ge $n ] && [ $((b2 - a2)) -ge $n ] &&
 			echo "tun46 fast path: r1 encap_packets +$((b - a)), r2 decap_packets +$((b2 - a2)) for $n pings"
+		;;
+	esac
+}
+
+# verify_diag P: what tun46's counters show after a failed verification
+verify_diag() {
+	case "$1" in
+	tun46-*)
+		printf '; r1 %s; r2 %s' \
+			"$("$TUN46" -n "$R1" -j stats 2>&1 | jq -c '.total | with_entries(select(.value != 0))' 2>&1 | head -c 300)" \
+			"$("$TUN46" -n "$R2" -j stats 2>&1 | jq -c '.total | with_entries(select(.value != 0))' 2>&1 | head -c 300)"
 		;;
 	esac
 }
@@ -273,6 +311,19 @@ measure_ping() {
 	IPERF_PID=
 }
 
+# progcost_fast_check LABEL JSON: a note when xdp_lan/xdp_wan did not forward
+# every frame (then the figure is mostly the kernel's, not the program's):
+# tun46's own fast-path counters where progcost reports them, else the sinks
+progcost_fast_check() {
+	local k n f
+	f=$(jq .frames <<<"$2")
+	for k in xdp_lan xdp_wan; do
+		n=$(jq ".fast.$k // .out.$k // 0" <<<"$2")
+		[ "$n" -ge "$f" ] ||
+			note progcost "${1:+$1 }$k took the fast path for $n of $f frames: its figure is not the fast path's cost"
+	done
+}
+
 # ---- per-packet program cost (own namespace) ----
 measure_cost() {
 	local r s j k
@@ -285,7 +336,18 @@ measure_cost() {
 				sample "prog:$k" "prog${s}_ns" "$r" "$(jq ".prog_ns.$k" <<<"$j")"
 				sample "prog:$k" "frame${s}_ns" "$r" "$(jq ".frame_ns.$k" <<<"$j")" "{\"out\": $(jq ".out.$k // null" <<<"$j")}"
 			done
-			blog "bench: progcost ${s}B run $r: $(jq -c .prog_ns <<<"$j") out $(jq -c .out <<<"$j")"
+			blog "bench: progcost ${s}B run $r: $(jq -c .prog_ns <<<"$j") out $(jq -c .out <<<"$j") fast $(jq -c .fast <<<"$j")"
+			progcost_fast_check "" "$j"
+			[ -n "$BASE_PROGCOST" ] || continue
+			# the base build's programs, right after, in the same namespace
+			j=$(nsx "$PC" taskset -c "$GEN_CPU" "$BASE_PROGCOST" -n "$COST_FRAMES" -z "$s") ||
+				{ note progcost "progcost of the base build $BASE_LABEL failed"; continue; }
+			for k in xdp_lan xdp_wan; do # (its bench_fwd frame is routed into tun46 here: not measured)
+				sample "prog:base:$k" "prog${s}_ns" "$r" "$(jq ".prog_ns.$k" <<<"$j")"
+				sample "prog:base:$k" "frame${s}_ns" "$r" "$(jq ".frame_ns.$k" <<<"$j")" "{\"out\": $(jq ".out.$k // null" <<<"$j")}"
+			done
+			blog "bench: progcost $BASE_LABEL ${s}B run $r: $(jq -c .prog_ns <<<"$j") out $(jq -c .out <<<"$j")"
+			progcost_fast_check "$BASE_LABEL" "$j"
 		done
 	done
 	progcost_down
@@ -364,6 +426,15 @@ tun46_ok=1
 if want_tun46; then
 	why=$(tun46_usable) || { tun46_ok=0; note tun46 "tun46 paths skipped: $why"; }
 fi
+if [[ " $BENCH_PATHS " == *" tun46-xdp-base "* ]]; then
+	if [ -z "$BASE" ]; then
+		unavailable tun46-xdp-base "no base build: give BASE=<git ref>"
+	elif ! why=$(TUN46=$BASE_TUN46 tun46_usable); then
+		unavailable tun46-xdp-base "base build $BASE_LABEL: $why"
+	else
+		note tun46-xdp-base "base build: tun46 mode xdp $BASE_LABEL, commit $BASE_COMMIT ($BASE_TUN46)"
+	fi
+fi
 if [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
 	why=$(bash scripts/probe-seg6.sh)
 	rc=$?
@@ -378,11 +449,23 @@ ctl_done=0
 # drift of the shared machine during the run affects all paths alike and the
 # ratios stay side by side.
 for ROUND in $(seq 1 "$RUNS"); do
-	for p in $BENCH_PATHS; do
+	# tun46-xdp and tun46-xdp-base swap places every other round, so that
+	# neither always runs first (their ratio is the base comparison's goal)
+	round_paths=$BENCH_PATHS
+	if [ $((ROUND % 2)) = 0 ] && [[ " $BENCH_PATHS " == *" tun46-xdp "* && " $BENCH_PATHS " == *" tun46-xdp-base "* ]]; then
+		round_paths=$(for p in $BENCH_PATHS; do
+			case "$p" in tun46-xdp) echo tun46-xdp-base ;; tun46-xdp-base) echo tun46-xdp ;; *) echo "$p" ;; esac
+		done)
+	fi
+	for p in $round_paths; do
 		if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
 			continue
 		fi
 		[ -n "${UNAVAIL[$p]:-}" ] && continue
+		# the base path's own binary sets up, verifies, measures and tears
+		# down (the map layouts differ between versions)
+		TUN46=$MAIN_TUN46
+		[ "$p" = tun46-xdp-base ] && TUN46=$BASE_TUN46
 		blog "bench: ===== round $ROUND/$RUNS path $p"
 		topo_up || { note "$p" "topology setup failed"; topo_down; continue; }
 		setup_path "$p"
@@ -398,6 +481,11 @@ for ROUND in $(seq 1 "$RUNS"); do
 		fi
 		hosts_offload on "$(xdp_kind "$p")"
 		ev=$(verify_path "$p")
+		if [ -z "$ev" ]; then # once more (a loaded shared machine), saying what the counters showed
+			note "$p" "round $ROUND: first verification failed$(verify_diag "$p"); trying again"
+			sleep 1
+			ev=$(verify_path "$p")
+		fi
 		if [ -z "$ev" ]; then
 			note "$p" "NOT VERIFIED: pings did not go through the intended mechanism; path skipped"
 			topo_down
@@ -414,7 +502,9 @@ for ROUND in $(seq 1 "$RUNS"); do
 		topo_down
 	done
 done
+TUN46=$MAIN_TUN46
 has_test cost && measure_cost
 
 # ---- report ----
-bash bench/report.sh "$SAMPLES" "$NOTES" "$JSON" "$PNG" "$RUNS" "${QUICK:-0}"
+BENCH_BASE_LABEL=$BASE_LABEL BENCH_BASE_COMMIT=$BASE_COMMIT \
+	bash bench/report.sh "$SAMPLES" "$NOTES" "$JSON" "$PNG" "$RUNS" "${QUICK:-0}"

@@ -77,6 +77,20 @@ else
 fi
 check progcost "JSON lacks the program cost samples" \
 	jq -e '[.samples[] | select(.path == "prog:xdp_lan" and .metric == "prog64_ns")] | length == 1' "$json"
+check progcost_fast "progcost's xdp_lan/xdp_wan did not take the fast path for every frame (its namespace lacks what the datapath needs?)" \
+	jq -e '[.notes[] | select(.path == "progcost")] | length == 0' "$json"
+# The base-build comparison (make bench BASE=ref) is not run here (it builds
+# another tree); its report is checked on made-up samples: row, goal with the
+# per-round ratios, program cost next to this build's.
+jq -nc '[["tun46-xdp", 1, 900], ["tun46-xdp-base", 1, 1000], ["tun46-xdp", 2, 800], ["tun46-xdp-base", 2, 1000]][]
+	| {path: .[0], metric: "fwd64_pps", run: .[1], value: .[2]}' >"$out/base.s"
+jq -nc '{path: "prog:xdp_lan", metric: "prog64_ns", run: 1, value: 250}, {path: "prog:base:xdp_lan", metric: "prog64_ns", run: 1, value: 200}' >>"$out/base.s"
+: >"$out/base.n"
+BENCH_BASE_LABEL=@abc1234 BENCH_BASE_COMMIT=abc1234 bash bench/report.sh "$out/base.s" "$out/base.n" "$out/base.json" "$out/base.png" 2 1 >"$out/base.md" 2>&1
+check report_base "report of a base comparison lacks the row, the goal 'MISSED ... 0.85 ... per round: 0.9, 0.8' or the program cost difference" \
+	bash -c "grep -q '^| tun46-xdp-base (tun46 xdp @abc1234) | 1k' '$out/base.md' &&
+		grep -q '^- MISSED: kernel-route checks cost: tun46 xdp 64B rate / tun46 xdp @abc1234: 0.85 (target ≥ 0.9); per round: 0.9, 0.8' '$out/base.md' &&
+		grep -q '^| xdp_lan @abc1234 | 200 ' '$out/base.md' && grep -q 'xdp_lan +50 ' '$out/base.md'"
 check verified "a measured path ($measured) was not verified to carry traffic through its mechanism" \
 	jq -e --argjson want "$measured_json" '[.notes[] | select(.note | startswith("verified")) | .path] as $have
 		| all($want[]; . as $p | $have | index($p))' "$json"
