@@ -130,9 +130,11 @@ __noinline __s64 csum_skb(struct __sk_buff *skb, __u32 off, __u32 len, __u32 see
 			n = CSUM_CHUNK;
 		} else {
 			__builtin_memset(buf, 0, sizeof(buf));
-			asm volatile("" : "+r"(n)); /* < 64 here: the mask below is for the verifier */
-			n &= CSUM_CHUNK - 1;
-			if (n == 0 || bpf_skb_load_bytes(skb, off, buf, n))
+			/* 1..63 here; written so that even an older verifier (6.1)
+			 * sees a size in [1, CSUM_CHUNK], never zero */
+			asm volatile("" : "+r"(n));
+			n = ((n - 1) & (CSUM_CHUNK - 1)) + 1;
+			if (bpf_skb_load_bytes(skb, off, buf, n))
 				return -1;
 		}
 		s = bpf_csum_diff(0, 0, (__be32 *)buf, CSUM_CHUNK, (__u32)s);
