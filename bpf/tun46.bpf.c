@@ -25,6 +25,7 @@
 #include "lib/encap.h"
 #include "lib/decap.h"
 #include "lib/nhcache.h"
+#include "lib/nested.h"
 
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 #define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) /* Linux 6.3+; uapi of 6.1 lacks it */
@@ -265,8 +266,8 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 	}
 	if (!slow && tc_lan_forward_fixup(skb, pl))
 		goto drop;
-	if (bpf_skb_adjust_room(skb, pl->outer_len, BPF_ADJ_ROOM_MAC, flags))
-		goto drop;
+	if (encap_make_room(skb, pl->outer_len, flags, count_if, pl->peer_id)) /* counted; nested tunnels too */
+		return TC_ACT_SHOT;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	eth = data;
