@@ -24,11 +24,20 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
   def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   ($s | group_by([.path, .metric]) | map({path: .[0].path, metric: .[0].metric,
         n: length, median: (map(.value) | med), min: (map(.value) | min), max: (map(.value) | max)})) as $sum0
+  | ([$n[] | select(.unavailable == true) | {path, reason}] | unique_by(.path)) as $un
   | ($sum0 | map(. as $e | $e + {ratio: ([$sum0[] | select(.path == "srv6" and .metric == $e.metric) | .median][0]
         as $ref | if $ref and $ref != 0 and ($e.path | startswith("prog:") | not) then $e.median / $ref else null end)})) as $sum
   | def get($p; $k): [$sum[] | select(.path == $p and .metric == $k) | .median][0];
-    def goal($name; $v; $op; $t): {goal: $name, value: $v, op: $op, target: $t,
-        met: (if $v == null then null elif $op == ">=" then $v >= $t else $v <= $t end)};
+    # goal NAME VALUE OP TARGET PATHS METRIC: not_measured says why a null
+    # value is null (a path this kernel cannot build, or no samples)
+    def goal($name; $v; $op; $t; $paths; $k): {goal: $name, value: $v, op: $op, target: $t,
+        met: (if $v == null then null elif $op == ">=" then $v >= $t else $v <= $t end),
+        not_measured: (if $v != null then null
+          else ([$un[] | select(.path as $p | $paths | index($p))][0]) as $u
+            | [$paths[] | select(. as $p | [$s[] | select(.path == $p and .metric == $k)] | length == 0)] as $none
+            | if $u then "\($u.path) unavailable: \($u.reason)"
+              elif ($none | length) > 0 then "no \($k) samples of \($none | join(" and "))"
+              else "no \($k) samples of \($paths | join(" and ")) in the same round" end end)};
     # Goals compare paths measured in the same round (scripts/bench.sh runs
     # every path once per round): the median of the per-round ratios, which
     # a drift of the shared machine between rounds does not skew.
@@ -37,16 +46,19 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
         | [$xa[] as $x | $xb[] | select(.run == $x.run and .value != 0) | $x.value / .value]
         | if length > 0 then med else null end;
   {machine: $m, config: {runs: $runs, quick: $quick}, samples: $s, notes: $n, summary: $sum,
+   unavailable: $un,
+   reference: {path: "srv6", available: ([$un[] | select(.path == "srv6")] | length == 0),
+               reason: ([$un[] | select(.path == "srv6") | .reason][0])},
    goals: [
-     goal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; rat("tun46-xdp"; "srv6"; "fwd64_pps"); ">="; 3.5),
-     goal("64B forwarding, tun46 xdp / plain XDP forwarding"; rat("tun46-xdp"; "xdpfwd"; "fwd64_pps"); ">="; 0.85),
-     goal("TCP 1 stream offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp1_off_mbps"); ">="; 1.4),
-     goal("TCP 4 streams offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp4_off_mbps"); ">="; 1.4),
-     goal("TCP 1 stream offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp1_on_mbps"); ">="; 0.9),
-     goal("TCP 4 streams offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp4_on_mbps"); ">="; 0.9),
-     goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1),
+     goal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; rat("tun46-xdp"; "srv6"; "fwd64_pps"); ">="; 3.5; ["tun46-xdp", "srv6"]; "fwd64_pps"),
+     goal("64B forwarding, tun46 xdp / plain XDP forwarding"; rat("tun46-xdp"; "xdpfwd"; "fwd64_pps"); ">="; 0.85; ["tun46-xdp", "xdpfwd"]; "fwd64_pps"),
+     goal("TCP 1 stream offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp1_off_mbps"); ">="; 1.4; ["tun46-xdp", "srv6"]; "tcp1_off_mbps"),
+     goal("TCP 4 streams offloads off, tun46 xdp / srv6"; rat("tun46-xdp"; "srv6"; "tcp4_off_mbps"); ">="; 1.4; ["tun46-xdp", "srv6"]; "tcp4_off_mbps"),
+     goal("TCP 1 stream offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp1_on_mbps"); ">="; 0.9; ["tun46-tc", "srv6"]; "tcp1_on_mbps"),
+     goal("TCP 4 streams offloads on, tun46 tc / srv6"; rat("tun46-tc"; "srv6"; "tcp4_on_mbps"); ">="; 0.9; ["tun46-tc", "srv6"]; "tcp4_on_mbps"),
+     goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1; ["tun46-xdp"]; "apply_100000_routes_s"),
      goal("packets lost in the routers during config apply (max of runs)";
-          ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0)
+          ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0; ["tun46-xdp"]; "apply_loss_pkts")
    ]}' >"$json" || { echo "report: cannot build $json" >&2; exit 1; }
 
 # ---- Markdown ----
@@ -61,19 +73,28 @@ jq -r '
      | if $e == null then "–"
        else "\($e.median | num($u))" + (if $e.n > 1 then " (\($e.min | num($u))–\($e.max | num($u)))" else "" end)
           + (if $e.ratio then " ×\($e.ratio | r2)" else "" end) end;
+  # an unavailable path: a row that says so in every cell (reason under the table)
+  def row($p): if ([.unavailable[]? | select(.path == $p)] | length) > 0 then
+       "| \($p) |" + (" unavailable |" * 8)
+     else "| \($p) | \(cell($p; "fwd64_pps"; "pps")) | \(cell($p; "fwd512_pps"; "pps")) | \(cell($p; "tcp1_on_mbps"; "mbps")) | \(cell($p; "tcp4_on_mbps"; "mbps")) | \(cell($p; "tcp1_off_mbps"; "mbps")) | \(cell($p; "tcp4_off_mbps"; "mbps")) | \(cell($p; "ping_p50_us"; "us")) | \(cell($p; "ping_p99_us"; "us")) |" end;
   . as $r
-  | ([.summary[].path] | unique) as $paths
-  | ["kernel","srv6","ip6tnl","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $order
+  | ([.summary[].path] + [.unavailable[]?.path] | unique) as $paths
+  | ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $order
   | ($order | map(select(. as $p | $paths | index($p)))) as $rows
   | "## tun46 benchmark — \(.machine.date)",
     "",
     "Machine: \(.machine.cpu), \(.machine.cores) cores, \(.machine.memory), Linux \(.machine.kernel), veth links; git \(.machine.git); \(.config.runs) run(s) per figure\(if .config.quick == 1 then " (QUICK)" else "" end).",
-    "Cells: median (min–max over runs) ×ratio to the kernel tunnel path (srv6) of the same run. pps delivered at h2; TCP Mbit/s (G = Gbit/s).",
+    (if .reference.available == false
+     then "Cells: median (min–max over runs); ratios to the kernel tunnel path (srv6): n/a, srv6 is unavailable here (\(.reference.reason)). pps delivered at h2; TCP Mbit/s (G = Gbit/s)."
+     else "Cells: median (min–max over runs) ×ratio to the kernel tunnel path (srv6) of the same run. pps delivered at h2; TCP Mbit/s (G = Gbit/s)." end),
     "",
     "| path | 64B fwd pps | 512B fwd pps | TCP ×1 offl. on | TCP ×4 offl. on | TCP ×1 offl. off | TCP ×4 offl. off | ping p50 µs | ping p99 µs |",
     "|---|---|---|---|---|---|---|---|---|",
-    ($rows[] as $p | "| \($p) | \($r | cell($p; "fwd64_pps"; "pps")) | \($r | cell($p; "fwd512_pps"; "pps")) | \($r | cell($p; "tcp1_on_mbps"; "mbps")) | \($r | cell($p; "tcp4_on_mbps"; "mbps")) | \($r | cell($p; "tcp1_off_mbps"; "mbps")) | \($r | cell($p; "tcp4_off_mbps"; "mbps")) | \($r | cell($p; "ping_p50_us"; "us")) | \($r | cell($p; "ping_p99_us"; "us")) |"),
+    ($rows[] as $p | $r | row($p)),
     "",
+    (if $rows | index("vxlan6") then "vxlan6: kernel VXLAN over IPv6 (UDP 4789), a kernel tunnel device but not the ip4ip6 bytes (70 bytes of overhead, WAN MTU 1530); for reference, not used in the goals." else empty end),
+    (.unavailable[]? | "Unavailable: \(.path): \(.reason)."),
+    (if ((.unavailable // []) | length) > 0 or ($rows | index("vxlan6")) then "" else empty end),
     (if ([.summary[] | select(.path | startswith("prog:"))] | length) > 0 then
       "Per-packet program cost, BPF_PROG_RUN live frames (bench/progcost; ns; prog = bpf_stats run time of the program behind a byte-restoring wrapper, frame = whole live-frame run incl. redirect and the sink):",
       "",
@@ -92,7 +113,7 @@ jq -r '
     "Goals:",
     "",
     "(each goal: the median over rounds of the ratio of two paths measured in the same round)",
-    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "n/a" end): \(.goal): \(if .value == null then "not measured" else (.value | r2 | tostring) end) (target \(if .op == "<=" then "≤" else "≥" end) \(.target))"),
+    (.goals[] | "- \(if .met == true then "MET" elif .met == false then "MISSED" else "NOT MEASURED (\(.not_measured // "no value"))" end): \(.goal): \(if .value == null then "–" else (.value | r2 | tostring) end) (target \(if .op == "<=" then "≤" else "≥" end) \(.target))"),
     "",
     (if (.notes | length) > 0 then "Notes:", "", (.notes[] | "- [\(.path)] \(.note)") else empty end)
 ' "$json"
@@ -104,7 +125,7 @@ if command -v gnuplot >/dev/null; then
 	dat=$(mktemp)
 	jq -r '. as $r
 	  | def g($p; $k): ([$r.summary[] | select(.path == $p and .metric == $k) | .median][0] // 0);
-	  ["kernel","srv6","ip6tnl","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $o
+	  ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-tc","tun46-xdp-generic"] as $o
 	  | ([.summary[].path] | unique) as $have
 	  | $o[] | select(. as $p | $have | index($p)) as $p
 	  | [$p, g($p; "fwd64_pps") / 1e6, g($p; "fwd512_pps") / 1e6,

@@ -25,8 +25,15 @@
 #include "lib/encap.h"
 #include "lib/decap.h"
 #include "lib/nhcache.h"
+#include "lib/lanroute.h"
+#include "lib/pmtu.h"
+#include "lib/icmp.h"
+#include "lib/frag.h"
 #include "lib/nested.h"
 
+#ifndef PACKET_HOST
+#define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
+#endif
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 #define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7) /* Linux 6.3+; uapi of 6.1 lacks it */
 #endif
@@ -35,39 +42,64 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* ------------------------------------------------------------------ XDP */
 
+static __always_inline struct tun46_config *config_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tun46_config, &zero);
+}
+
 SEC("xdp")
 int xdp_lan(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 in_ifindex = ctx->ingress_ifindex;
+	struct tun46_config *cfg = config_get();
 	struct encap_plan pl = {};
+	struct ethhdr *eth = data;
 	struct iphdr *iph;
-	struct ethhdr *eth;
-	__u32 l3off, frame_len;
-	__u16 proto;
-	int rc, delta;
+	__u32 l3off = sizeof(*eth), frame_len;
+	enum lan_route lr;
+	enum verdict v;
+	int rc, delta, act;
 
-	if (eth_parse(data, data_end, true, &proto, &l3off) < 0 || proto != bpf_htons(ETH_P_IP))
+	iph = (void *)(eth + 1);
+	/* Only unicast IPv4 frames are candidates; VLAN-tagged frames belong to
+	 * the kernel's VLAN device, broadcast and multicast to the kernel. */
+	if (!cfg || (void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || (eth->h_dest[0] & 1))
 		return XDP_PASS;
-	iph = data + l3off;
-	if ((void *)(iph + 1) > data_end)
+	if (ipv4_martian(iph->saddr) || ipv4_martian(iph->daddr))
 		return XDP_PASS;
 	frame_len = data_end - data;
 
-	switch (encap_plan(iph, data_end, frame_len - l3off, true, &pl)) {
-	case V_NOT_OURS:
+	v = encap_plan(iph, data_end, frame_len - l3off, true, &pl);
+	if (v == V_NOT_OURS)
 		return XDP_PASS;
-	case V_GO:
-		break;
-	default:
+	/* The kernel decides: only what it routes into the tunnel device. */
+	lr = lan_route_cached(ctx, eth, iph, in_ifindex, cfg);
+	if (lr == LR_NOT_US)
+		return XDP_PASS;
+	if (lr == LR_KERNEL) {
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+		return XDP_PASS;
+	}
+	if (v != V_GO) {
 		stats_inc(in_ifindex, pl.peer_id, pl.reason);
 		return XDP_PASS;
 	}
+	if (!ipv4_csum_ok20(iph)) { /* encap_plan passed IHL != 5 to the kernel */
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_BAD_CSUM);
+		return XDP_DROP;
+	}
 
-	rc = encap_nexthop(ctx, &pl, pl.peer, in_ifindex);
+	rc = encap_nexthop(ctx, &pl, pl.peer, cfg);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
 		stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
+		return XDP_PASS;
+	}
+	if (pl.inner_len > pl.eff_mtu) { /* below the path MTU: the kernel (and tc_tun) answer it */
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_TOO_BIG);
 		return XDP_PASS;
 	}
 	if (!pl.port_ok && !bpf_map_lookup_elem(&tun46_ports, &pl.ifindex)) {
@@ -96,8 +128,14 @@ int xdp_lan(struct xdp_md *ctx)
 	else
 		__builtin_memcpy(eth + 1, &pl.outer.ip6, TUN46_IPV6_HLEN);
 
+	/* XDP_DROP, not XDP_ABORTED, if the port was detached meanwhile */
+	act = bpf_redirect_map(&tun46_ports, pl.ifindex, XDP_DROP);
+	if (act != XDP_REDIRECT) {
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_PORT_GONE);
+		return XDP_DROP;
+	}
 	stats_count(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PACKETS, TUN46_C_ENCAP_BYTES, pl.inner_len);
-	return bpf_redirect_map(&tun46_ports, pl.ifindex, 0);
+	return act;
 drop:
 	stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_ADJUST);
 	return XDP_DROP;
@@ -120,9 +158,11 @@ int xdp_wan(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 in_ifindex = ctx->ingress_ifindex;
+	struct tun46_config *cfg = config_get();
 	struct decap_plan dp = {};
 	struct ethhdr *eth = data;
 	__u8 smac[ETH_ALEN], dmac[ETH_ALEN];
+	int act;
 	struct tun46_meta *meta;
 	struct ipv6hdr *ip6;
 	struct iphdr *iph;
@@ -145,7 +185,11 @@ int xdp_wan(struct xdp_md *ctx)
 	}
 
 	iph = dp.iph;
-	v = decap_route(ctx, iph, in_ifindex, &dp, true);
+	v = cfg ? decap_route(ctx, iph, &dp, cfg, true) : V_PASS;
+	if (v == V_DROP) {
+		stats_inc(in_ifindex, dp.peer_id, dp.reason);
+		return XDP_DROP;
+	}
 	if (v == V_GO && !dp.port_ok && !bpf_map_lookup_elem(&tun46_ports, &dp.ifindex)) {
 		v = V_PASS;
 		dp.reason = TUN46_C_DECAP_PASS_NO_PORT;
@@ -158,8 +202,8 @@ int xdp_wan(struct xdp_md *ctx)
 		data_end = (void *)(long)ctx->data_end;
 		eth = data;
 		ip6 = (void *)(eth + 1);
-		iph = dp.outer_len == TUN46_OUTER_MAX ? (void *)(ip6 + 1) + TUN46_DSTOPT_LEN : (void *)(ip6 + 1);
-		if ((void *)(iph + 1) > data_end)
+		iph = (void *)ip6 + (dp.outer_len & OUTER6_LEN_MASK);
+		if ((void *)(ip6 + 1) > data_end || (void *)(iph + 1) > data_end)
 			return XDP_PASS;
 	}
 	decap_fix_inner(iph, &dp, v == V_GO);
@@ -178,8 +222,13 @@ int xdp_wan(struct xdp_md *ctx)
 
 	if (v == V_GO) {
 		eth_write(eth, dp.dmac, dp.smac, bpf_htons(ETH_P_IP));
+		act = bpf_redirect_map(&tun46_ports, dp.ifindex, XDP_DROP);
+		if (act != XDP_REDIRECT) { /* the port was detached meanwhile */
+			stats_inc(in_ifindex, dp.peer_id, TUN46_C_DECAP_DROP_PORT_GONE);
+			return XDP_DROP;
+		}
 		stats_count(in_ifindex, dp.peer_id, TUN46_C_DECAP_PACKETS, TUN46_C_DECAP_BYTES, dp.inner_len);
-		return bpf_redirect_map(&tun46_ports, dp.ifindex, 0);
+		return act;
 	}
 
 	/* Slow path: the kernel gets the inner packet as if from the tunnel. */
@@ -201,13 +250,6 @@ drop:
 }
 
 /* ------------------------------------------------------------------- TC */
-
-static __always_inline struct tun46_config *config_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&tun46_config, &zero);
-}
 
 /* Make sure the first 'want' bytes (or the whole packet) are linear. */
 static __always_inline void skb_pull_headers(struct __sk_buff *skb, __u32 want)
@@ -252,14 +294,17 @@ static __always_inline int tc_lan_forward_fixup(struct __sk_buff *skb, const str
  * (bpf_redirect_neigh).  Nothing is changed before the route is known, so a
  * packet handed back to the kernel is untouched.  Returns the TC verdict.
  */
-static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, __u32 count_if, bool slow)
+static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, const struct tun46_config *cfg,
+					 __u32 count_if, bool slow)
 {
 	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO;
 	void *data, *data_end;
 	struct ethhdr *eth;
 	int rc;
 
-	rc = encap_fib(skb, pl, skb->ifindex, skb->gso_segs <= 1);
+	rc = encap_fib(skb, pl, cfg, skb->gso_segs <= 1);
+	if (slow && rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) /* the outer route's MTU: tell the sender */
+		return icmp_frag_needed(skb, count_if, pl->peer_id, pl->fib_mtu - pl->outer_len);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		stats_inc(count_if, pl->peer_id, slow ? TUN46_C_ENCAP_DROP_NO_ROUTE6 : encap_fib_reason(rc));
 		return slow ? TC_ACT_SHOT : TC_ACT_OK;
@@ -295,11 +340,16 @@ drop:
 SEC("tc")
 int tc_lan(struct __sk_buff *skb)
 {
+	struct tun46_config *cfg = config_get();
 	struct encap_plan pl = {};
 	void *data, *data_end;
 	struct iphdr *iph;
+	enum verdict v;
 
-	if (skb->protocol != bpf_htons(ETH_P_IP))
+	/* Unicast to this port only (the kernel drops other hosts' frames and
+	 * handles broadcast/multicast); VLAN-tagged frames belong to the
+	 * kernel's VLAN device. */
+	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST || skb->vlan_present)
 		return TC_ACT_OK;
 	skb_pull_headers(skb, ENCAP_PULL);
 	data = (void *)(long)skb->data;
@@ -307,17 +357,25 @@ int tc_lan(struct __sk_buff *skb)
 	iph = data + sizeof(struct ethhdr);
 	if ((void *)(iph + 1) > data_end)
 		return TC_ACT_OK;
-
-	switch (encap_plan(iph, data_end, skb->len - sizeof(struct ethhdr), true, &pl)) {
-	case V_NOT_OURS:
+	if (ipv4_martian(iph->saddr) || ipv4_martian(iph->daddr))
 		return TC_ACT_OK;
-	case V_GO:
-		break;
-	default:
+
+	v = encap_plan(iph, data_end, skb->len - sizeof(struct ethhdr), true, &pl);
+	if (v == V_NOT_OURS)
+		return TC_ACT_OK;
+	if (!lan_fib_to_tunnel(skb, iph, skb->ifindex, cfg)) {
+		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+		return TC_ACT_OK;
+	}
+	if (v != V_GO) {
 		if (pl.reason == TUN46_C_ENCAP_PASS_TOO_BIG && skb->gso_segs > 1)
 			pl.reason = TUN46_C_ENCAP_PASS_GSO;
 		stats_inc(skb->ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_OK;
+	}
+	if (!ipv4_csum_ok20(iph)) {
+		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_BAD_CSUM);
+		return TC_ACT_SHOT;
 	}
 	if (skb->gso_segs > 1) {
 		/* GRO/GSO aggregate: the kernel routes it into the tunnel
@@ -326,7 +384,11 @@ int tc_lan(struct __sk_buff *skb)
 		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_GSO);
 		return TC_ACT_OK;
 	}
-	return tc_encap_send(skb, &pl, skb->ifindex, false);
+	if (pl.inner_len > pmtu_inner_mtu(pl.peer_id, pl.peer, pl.outer_len)) {
+		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_TOO_BIG);
+		return TC_ACT_OK;
+	}
+	return tc_encap_send(skb, &pl, cfg, skb->ifindex, false);
 }
 
 SEC("tc")
@@ -336,10 +398,12 @@ int tc_tun(struct __sk_buff *skb)
 	struct encap_plan pl = {};
 	void *data, *data_end;
 	struct iphdr *iph;
-	__u32 ifindex;
+	__u32 ifindex, mtu;
 
 	/* Count under the tunnel device the admin sees, not its hidden peer. */
-	ifindex = cfg && cfg->tun_ifindex ? cfg->tun_ifindex : skb->ifindex;
+	if (!cfg)
+		return TC_ACT_SHOT; /* cannot happen: an array's key 0 */
+	ifindex = cfg->tun_ifindex ? cfg->tun_ifindex : skb->ifindex;
 	if (skb->protocol != bpf_htons(ETH_P_IP)) {
 		stats_inc(ifindex, 0, TUN46_C_ENCAP_DROP_NOT_IPV4);
 		return TC_ACT_SHOT;
@@ -364,7 +428,10 @@ int tc_tun(struct __sk_buff *skb)
 		stats_inc(ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_SHOT;
 	}
-	return tc_encap_send(skb, &pl, ifindex, true);
+	mtu = pmtu_inner_mtu(pl.peer_id, pl.peer, pl.outer_len);
+	if (icmp_seg_len(skb, iph, pl.inner_len) > mtu)
+		return icmp_frag_needed(skb, ifindex, pl.peer_id, mtu);
+	return tc_encap_send(skb, &pl, cfg, ifindex, true);
 }
 
 /* Inject a decapsulated packet (IPv4 behind an Ethernet header) so the
@@ -388,6 +455,7 @@ static __always_inline int tc_to_tunnel(struct __sk_buff *skb)
 SEC("tc")
 int tc_wan(struct __sk_buff *skb)
 {
+	struct tun46_config *cfg = config_get();
 	__u32 in_ifindex = skb->ifindex;
 	struct decap_plan dp = {};
 	void *data, *data_end, *meta_end;
@@ -396,6 +464,7 @@ int tc_wan(struct __sk_buff *skb)
 	struct iphdr *iph;
 	struct ethhdr *eth;
 	enum verdict v;
+	int rc;
 
 	/* Already decapsulated by xdp_wan, which could not forward it. */
 	meta = (void *)(long)skb->data_meta;
@@ -406,6 +475,17 @@ int tc_wan(struct __sk_buff *skb)
 	if (skb->protocol != bpf_htons(ETH_P_IPV6) || skb->vlan_present)
 		return TC_ACT_OK; /* as xdp_wan: VLAN-tagged frames are not ours */
 	skb_pull_headers(skb, DECAP_PULL);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	ip6 = data + sizeof(struct ethhdr);
+	if ((void *)(ip6 + 1) > data_end)
+		return TC_ACT_OK;
+	if (ip6->nexthdr == ICMP6_PROTO)
+		return icmp6_from_wan(skb); /* underlay errors about our packets (ip4ip6_err) */
+	/* Outer fragments, long destination options (lib/frag.h) */
+	rc = frag_tc_wan(skb);
+	if (rc != FRAG_GO)
+		return rc;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	ip6 = data + sizeof(struct ethhdr);
@@ -422,7 +502,11 @@ int tc_wan(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	iph = dp.iph;
-	v = decap_route(skb, iph, in_ifindex, &dp, false);
+	v = cfg ? decap_route(skb, iph, &dp, cfg, false) : V_PASS;
+	if (v == V_DROP) {
+		stats_inc(in_ifindex, dp.peer_id, dp.reason);
+		return TC_ACT_SHOT;
+	}
 	if (v != V_GO && dp.reason == TUN46_C_DECAP_PASS_NO_NEIGH)
 		v = V_GO; /* bpf_redirect_neigh() resolves it */
 	decap_fix_inner(iph, &dp, v == V_GO);

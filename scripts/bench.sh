@@ -6,6 +6,9 @@
 #   kernel       kernel IPv4 routing, no tunnel (reference ceiling of the kernel)
 #   srv6         kernel tunnel path: SRv6 encap.red + End.DX4 (ip4ip6 bytes)
 #   ip6tnl       Linux ip6tnl ip4ip6, where the kernel has it
+#   vxlan6       kernel VXLAN over IPv6: a kernel tunnel device every kernel
+#                here has (not the ip4ip6 bytes: 70 bytes of overhead, WAN
+#                MTU 1530); shown for reference, not used in ratios or goals
 #   xdpfwd       plain XDP forwarding, no encapsulation (bpf/bench_fwd.bpf.c)
 #   tun46-xdp, tun46-tc, tun46-xdp-generic   tun46 in each mode, on both routers
 # Figures: forwarding rate of 64/512-byte frames (live-frames generator at h1,
@@ -13,6 +16,10 @@
 # and off), ping p50/p99 under light load, per-packet program cost
 # (bench/progcost), control plane (route apply time, loss during config apply).
 # Each figure: RUNS samples, median (min-max), ratio to the srv6 path.
+# A path this kernel cannot build (srv6 without the seg6 lwtunnel, probed once
+# with scripts/probe-seg6.sh; ip6tnl without ip6_tunnel) is reported as
+# unavailable with the reason: its row says so, ratios to it are n/a and the
+# goals that need it say NOT MEASURED (reason).
 #
 # Environment: QUICK=1 (1 run, short durations), RUNS=N, BENCH_PATHS="kernel srv6 ...",
 #   BENCH_TESTS="rate tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
@@ -37,7 +44,7 @@ else
 	COST_FRAMES=${COST_FRAMES:-4194304}
 fi
 FLOWS=${FLOWS:-1}
-BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl xdpfwd tun46-xdp tun46-tc tun46-xdp-generic}
+BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-tc tun46-xdp-generic}
 BENCH_TESTS=${BENCH_TESTS:-rate tcp ping cost ctl}
 CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
@@ -84,6 +91,15 @@ note() {
 	blog "bench: [$1] $2"
 }
 
+# unavailable PATH REASON : this kernel cannot build PATH (a note marked
+# "unavailable", which the report turns into the row and the goals' reason)
+declare -A UNAVAIL=()
+unavailable() {
+	UNAVAIL[$1]=$2
+	jq -nc --arg p "$1" --arg t "$2" '{path:$p, note:("unavailable: " + $t), unavailable:true, reason:$t}' >>"$NOTES"
+	blog "bench: [$1] unavailable: $2"
+}
+
 tun46_usable() {
 	[ -x "$TUN46" ] || { echo "$TUN46 not built"; return 1; }
 	"$TUN46" -V >/dev/null 2>&1 || { echo "$TUN46 -V fails"; return 1; }
@@ -107,6 +123,7 @@ setup_path() {
 	kernel) path_kernel ;;
 	srv6) path_srv6 ;;
 	ip6tnl) path_ip6tnl ;;
+	vxlan6) path_vxlan6 ;;
 	xdpfwd) path_xdpfwd ;;
 	tun46-xdp) path_tun46 xdp ;;
 	tun46-tc) path_tun46 tc ;;
@@ -134,6 +151,19 @@ verify_path() {
 		local got
 		got=$(grep -c '^[0-9].*IP6' "$cap")
 		[ "$got" -ge 1 ] && echo "captured $got IPv6 next-header-4 (no SRH) frames on r2 WAN"
+		;;
+	vxlan6)
+		a=$(nsx "$R2" cat /sys/class/net/vx46/statistics/rx_packets)
+		nsx "$R2" timeout 3 tcpdump -ni b2wan -c 5 'ip6 and udp dst port 4789' >"$cap" 2>/dev/null &
+		local tp=$!
+		sleep 0.5
+		nsx "$H1" ping -q -c $n -i 0.01 -W 1 192.168.2.2 >/dev/null || { wait $tp; return 1; }
+		wait $tp
+		b=$(nsx "$R2" cat /sys/class/net/vx46/statistics/rx_packets)
+		local got
+		got=$(grep -c 'IP6.*VXLAN\|IP6.*\.4789' "$cap")
+		[ "$got" -ge 1 ] && [ $((b - a)) -ge $n ] &&
+			echo "captured $got IPv6 UDP 4789 frames on r2 WAN; r2 vx46 rx_packets +$((b - a)) for $n pings"
 		;;
 	xdpfwd)
 		a=$(veth_stat "$R1" b1lan rx_queue_0_xdp_redirect) a2=$(veth_stat "$R2" b2wan rx_queue_0_xdp_redirect)
@@ -334,6 +364,15 @@ tun46_ok=1
 if want_tun46; then
 	why=$(tun46_usable) || { tun46_ok=0; note tun46 "tun46 paths skipped: $why"; }
 fi
+if [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
+	why=$(bash scripts/probe-seg6.sh)
+	rc=$?
+	if [ $rc = 1 ]; then
+		unavailable srv6 "$why"
+	elif [ $rc != 0 ]; then
+		blog "bench: [srv6] seg6 probe inconclusive ($why); trying the path anyway"
+	fi
+fi
 ctl_done=0
 # Rounds outside, paths inside: each round measures every path once, so a
 # drift of the shared machine during the run affects all paths alike and the
@@ -343,12 +382,13 @@ for ROUND in $(seq 1 "$RUNS"); do
 		if [[ $p == tun46-* ]] && [ $tun46_ok = 0 ]; then
 			continue
 		fi
+		[ -n "${UNAVAIL[$p]:-}" ] && continue
 		blog "bench: ===== round $ROUND/$RUNS path $p"
 		topo_up || { note "$p" "topology setup failed"; topo_down; continue; }
 		setup_path "$p"
 		rc=$?
 		if [ $rc = 3 ]; then
-			[ "$ROUND" = 1 ] && note "$p" "skipped: this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
+			unavailable "$p" "this kernel has no ip6_tunnel (ip -6 tunnel add fails)"
 			topo_down
 			continue
 		elif [ $rc != 0 ]; then

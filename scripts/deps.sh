@@ -7,7 +7,8 @@ pkgs=(
 	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
 	libclang-rt-14-dev clang-format
 	iproute2 iputils-ping traceroute ethtool tcpdump iperf3 netcat-openbsd
-	gnuplot-nox procps kmod socat jq python3 nftables
+	gnuplot-nox procps kmod socat jq python3 nftables radvd
+	dnsmasq-base busybox
 )
 
 missing=()

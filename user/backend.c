@@ -50,6 +50,7 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	for (i = 0; i < BE_MAP__MAX; i++)
 		be->map_fd[i] = -1;
 	be->readonly = opts && opts->readonly;
+	be->force = opts && opts->force;
 	be->max_peers = env_max_peers();
 	libbpf_set_print(libbpf_quiet);
 	maps_init_fail_hook(be);
@@ -129,6 +130,8 @@ void be_close(struct be *be)
 			links_prune_stale(be);
 			if (nothing_left(be))
 				teardown(be);
+			else
+				tundev_repair(be);
 		} else {
 			rmdir(be->pin_dir); /* only if empty: nothing was loaded */
 		}

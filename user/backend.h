@@ -26,6 +26,7 @@ struct be; /* opaque handle */
 struct be_opts {
 	const char *netns; /* -n NETNS: name under /run/netns, or NULL for the current one */
 	bool readonly;	   /* show/stats/config check: never load or create anything */
+	bool force;	   /* -force: link attach only warns when the veth far-end check fails */
 };
 
 /* Open the state of the current (or opts->netns) network namespace and take

@@ -55,6 +55,7 @@ struct be {
 	int lock_fd;		 /* the pin directory, flock()ed; -1 when no state exists (readonly) */
 	int map_fd[BE_MAP__MAX]; /* -1 when not open */
 	uint32_t max_peers;
+	bool force; /* -force: a failed veth check at attach only warns */
 	/* testing hook TUN46_FAIL_AFTER */
 	long fail_after; /* -1: off */
 	long writes;
@@ -107,6 +108,8 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu);
 int tundev_set_mtu(uint32_t ifindex, unsigned int mtu);
 int tundev_remove(uint32_t ifindex);
 uint32_t tundev_ifindex(struct be *be);
+void tundev_repair(struct be *be);  /* tun46p lost IPv6 forwarding: recreate the pair (see tundev.c) */
+int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
 
 /* attach.c */
 int attach_tc(uint32_t ifindex, bool egress, int prog_fd, bool *clsact_created);
@@ -128,6 +131,19 @@ int nl_routes(bool add, uint32_t ifindex, const struct nl_route *r, size_t n, si
 int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out); /* -ENOENT if none */
 int nl_link_del(uint32_t ifindex);
 int nl_veth_add(const char *name, const char *peer);
+struct nlmsghdr;
+int nl_socket(void); /* bound NETLINK_ROUTE socket in the current namespace */
+void *nl_put_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len);
+int nl_talk_fd(int fd, struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg), void *arg);
+
+/* portcheck.c: what attach records about a port, and the veth far-end check */
+int port_identity(const char *ifname, uint8_t mac[6], uint32_t *addr4); /* addr4: network order, 0 = none */
+/* Before attaching ifname in mode: refuse (-EOPNOTSUPP, message printed)
+ * when a native-XDP redirect would go into a veth whose far end has neither
+ * an XDP program nor GRO; warn when a far end cannot be inspected. */
+int veth_xdp_check(struct be *be, const char *ifname, uint32_t ifindex, enum tun46_mode mode);
+/* does the device have addresses or routes tun46 did not make? 1 yes, 0 no, -errno */
+int nl_dev_foreign_config(uint32_t ifindex);
 
 /* backend.c */
 int be_need_loaded(struct be *be);

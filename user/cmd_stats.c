@@ -56,6 +56,13 @@ static bool keep(const struct filter *f, const struct be_stats_entry *e)
 	return (!f->peer_id || e->peer_id == f->peer_id) && (!f->ifindex || e->ifindex == f->ifindex);
 }
 
+/* In the per-interface and per-peer lists: every kept entry but the
+ * (ifindex 0) one of stats_map_full, which only the total shows. */
+static bool listed(const struct filter *f, const struct be_stats_entry *e)
+{
+	return keep(f, e) && e->ifindex != 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -69,7 +76,7 @@ static size_t keys(const struct be_stats_entry *e, size_t n, const struct filter
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (keep(f, &e[i]))
+		if (listed(f, &e[i]))
 			out[k++] = by_peer ? e[i].peer_id : e[i].ifindex;
 	}
 	qsort(out, k, sizeof(*out), cmp_u32);
@@ -141,7 +148,7 @@ static int stats_show(struct t46_ctx *ctx, const struct t46_cmd *c)
 		char ifname[IF_NAMESIZE];
 
 		for (size_t i = 0; i < n; i++) {
-			if (keep(&f, &e[i]) && e[i].ifindex == k[j])
+			if (listed(&f, &e[i]) && e[i].ifindex == k[j])
 				add_counters(&sum, &e[i].sum);
 		}
 		ifname_of(k[j], ifname);
@@ -160,7 +167,7 @@ static int stats_show(struct t46_ctx *ctx, const struct t46_cmd *c)
 		char name[TUN46_NAME_LEN + 12];
 
 		for (size_t i = 0; i < n; i++) {
-			if (keep(&f, &e[i]) && e[i].peer_id == k[j])
+			if (listed(&f, &e[i]) && e[i].peer_id == k[j])
 				add_counters(&sum, &e[i].sum);
 		}
 		out_open_obj(NULL);

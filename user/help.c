@@ -16,10 +16,12 @@ void t46_usage(FILE *f)
 	      f);
 }
 
-static const char link_help[] = "Usage: tun46 link attach dev IF role {lan|wan} [mode {xdp|xdp-generic|tc}]\n"
-				"       tun46 link detach dev IF\n"
-				"       tun46 link [show [dev IF]]\n"
-				"mode defaults to xdp; tc attaches the TC programs (clsact) for drivers without XDP.\n";
+static const char link_help[] =
+    "Usage: tun46 link attach dev IF role {lan|wan} [mode {xdp|xdp-generic|tc}]\n"
+    "       tun46 link detach dev IF\n"
+    "       tun46 link [show [dev IF]]\n"
+    "mode defaults to xdp; tc attaches the TC programs (clsact) for drivers without XDP.\n"
+    "mode xdp is refused on a veth whose far end has neither XDP nor GRO (-force: warn only).\n";
 
 static const char peer_help[] =
     "Usage: tun46 peer {add|change|replace} NAME remote ADDR6 local {ADDR6|auto}\n"

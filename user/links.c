@@ -129,6 +129,14 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		return -EEXIST;
 	}
 	l = (struct tun46_link){.role = role, .mode = mode};
+	err = veth_xdp_check(be, ifname, ifindex, mode);
+	if (err)
+		return err;
+	err = port_identity(ifname, l.mac, &l.addr4);
+	if (err) {
+		be_err("cannot attach to %s: cannot read its MAC address: %s", ifname, strerror(-err));
+		return err;
+	}
 	err = be_need_loaded(be);
 	if (err)
 		return err;
@@ -186,9 +194,10 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		be_err("cannot attach to %s: cannot record it in tun46_links: %s", ifname, strerror(-err));
 		goto undo;
 	}
+	/* IPv4 forwarding is the administrator's, as on any router (the LAN port
+	 * is the input of the encapsulation's lookup).  No IPv6 forwarding is
+	 * needed: the outer packet is the router's own, as with ip6tnl. */
 	warn_sysctl_off("/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward");
-	if (role == TUN46_ROLE_WAN)
-		warn_sysctl_off("/proc/sys/net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding");
 	return 0;
 undo:
 	undo_attach(be, ifindex, &l, ifname);
@@ -211,14 +220,26 @@ int be_link_detach(struct be *be, const char *ifname)
 		be_err("cannot detach from %s: it is not attached; see `tun46 link show`", ifname);
 		return -ENOENT;
 	}
+	/* 1. no new redirect into it: the datapath's redirect into a port not in
+	 * tun46_ports falls back (pass to the kernel) and is counted *_port_gone;
+	 * 2. cached next hops naming it (up to 50 ms) become stale at once;
+	 * 3. then its own programs go. */
+	err = be_map_delete(be, BE_MAP_PORTS, &ifindex);
+	if (err && err != -ENOENT) {
+		be_err("cannot detach from %s: cannot remove it from tun46_ports: %s", ifname, strerror(-err));
+		return err;
+	}
+	err = config_bump_gen(be);
+	if (err)
+		be_err("warning: cannot invalidate the route caches (tun46_config): %s; they expire within 50 ms",
+		       strerror(-err));
 	err = be_map_delete(be, BE_MAP_LINKS, &ifindex);
 	if (err) {
 		be_err("cannot detach from %s: %s", ifname, strerror(-err));
+		be_map_update(be, BE_MAP_PORTS, &ifindex, &ifindex, BPF_ANY);
 		return err;
 	}
 	undo_attach(be, ifindex, &l, ifname);
-	/* last: XDP on other ports could redirect here until the program is gone */
-	bpf_map_delete_elem(be->map_fd[BE_MAP_PORTS], &ifindex);
 	stats_forget(be, true, ifindex, false, 0); /* its counters go with it */
 	return 0;
 }
@@ -266,20 +287,33 @@ int be_link_list(struct be *be, struct be_link **out, size_t *n)
 	return 0;
 }
 
-/* Forget interfaces that were deleted (their programs went with them). */
+/* Forget interfaces that were deleted (their programs went with them), and
+ * follow a port whose MAC or primary IPv4 address changed since attach (the
+ * LAN program encapsulates only frames to the port's MAC). */
 void links_prune_stale(struct be *be)
 {
 	struct be_link *v;
 	char name[IF_NAMESIZE];
+	struct tun46_link l;
+	bool changed = false;
 	size_t n, i;
 
 	if (be_link_list(be, &v, &n))
 		return;
 	for (i = 0; i < n; i++) {
-		if (if_indextoname(v[i].ifindex, name))
+		if (if_indextoname(v[i].ifindex, name)) {
+			l = v[i].link;
+			if (port_identity(name, l.mac, &l.addr4) == 0 &&
+			    (memcmp(l.mac, v[i].link.mac, sizeof(l.mac)) || l.addr4 != v[i].link.addr4) &&
+			    bpf_map_update_elem(be->map_fd[BE_MAP_LINKS], &v[i].ifindex, &l, BPF_EXIST) == 0)
+				changed = true;
 			continue;
+		}
 		bpf_map_delete_elem(be->map_fd[BE_MAP_LINKS], &v[i].ifindex);
 		bpf_map_delete_elem(be->map_fd[BE_MAP_PORTS], &v[i].ifindex);
+		changed = true;
 	}
+	if (changed)
+		config_bump_gen(be);
 	free(v);
 }

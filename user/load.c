@@ -41,16 +41,29 @@ static int env_size(const char *name, uint32_t def, uint32_t lo, uint32_t hi, ui
 	return 0;
 }
 
-/* Map sizes from the environment (validated even when not used). */
+/* Interfaces per router that count traffic per peer, for the default size of
+ * tun46_stats: a WAN, the tunnel device (the slow path counts there) and up
+ * to four LAN ports (LAN, guest, DMZ, a VLAN), each with every peer id
+ * (0 = no peer included).  TUN46_MAX_STATS overrides it. */
+#define TUN46_STATS_PORTS	6
+#define TUN46_STATS_DEFAULT_CAP (1u << 16) /* preallocated per CPU: ~32 MiB per CPU at the cap */
+
+/* Map sizes from the environment (validated even when not used).  The stats
+ * map follows the peers: max_peers x TUN46_STATS_PORTS, at most
+ * TUN46_STATS_DEFAULT_CAP unless TUN46_MAX_STATS says otherwise. */
 static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats)
 {
+	uint64_t def_stats;
 	int err;
 
 	err = env_size("TUN46_MAX_PEERS", TUN46_DEFAULT_MAX_PEERS, 2, 1u << 20, peers);
 	if (!err)
 		err = env_size("TUN46_MAX_ROUTES", TUN46_DEFAULT_MAX_ROUTES, 1, 1u << 24, routes);
+	def_stats = (uint64_t)*peers * TUN46_STATS_PORTS;
+	if (def_stats > TUN46_STATS_DEFAULT_CAP)
+		def_stats = TUN46_STATS_DEFAULT_CAP;
 	if (!err)
-		err = env_size("TUN46_MAX_STATS", TUN46_DEFAULT_MAX_STATS, 1, 1u << 20, stats);
+		err = env_size("TUN46_MAX_STATS", (uint32_t)def_stats, 1, 1u << 20, stats);
 	return err;
 }
 

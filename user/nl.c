@@ -27,7 +27,7 @@
 #define NL_MSG_MAX 128 /* bytes per route request, rounded */
 #define NL_RCVBUF  (4 * 1024 * 1024)
 
-static int nl_socket(void)
+int nl_socket(void)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int fd, one = 1, rcv = NL_RCVBUF;
@@ -47,7 +47,7 @@ static int nl_socket(void)
 	return fd;
 }
 
-static void *nl_put_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len)
+void *nl_put_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len)
 {
 	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
 
@@ -175,16 +175,14 @@ int nl_routes(bool add, uint32_t ifindex, const struct nl_route *r, size_t n, si
 	return err;
 }
 
-/* Send one request and read its replies; cb sees each non-error message. */
-static int nl_talk(struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg), void *arg)
+/* Send one request on fd and read its replies; cb sees each non-error
+ * message. */
+int nl_talk_fd(int fd, struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg), void *arg)
 {
 	char buf[32768];
-	int fd, err = 0;
+	int err = 0;
 	bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP; /* CREATE|EXCL share bits with DUMP */
 
-	fd = nl_socket();
-	if (fd < 0)
-		return fd;
 	req->nlmsg_seq = 1;
 	if (send(fd, req, req->nlmsg_len, 0) < 0) {
 		err = -errno;
@@ -214,6 +212,17 @@ static int nl_talk(struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg
 		}
 	}
 out:
+	return err;
+}
+
+/* The same on a new socket in the current network namespace. */
+static int nl_talk(struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg), void *arg)
+{
+	int fd = nl_socket(), err;
+
+	if (fd < 0)
+		return fd;
+	err = nl_talk_fd(fd, req, cb, arg);
 	close(fd);
 	return err;
 }

@@ -22,7 +22,7 @@ void t46_error(const struct t46_ctx *ctx, const char *fmt, ...)
 struct be *t46_ctx_be(struct t46_ctx *ctx, enum t46_be_use use)
 {
 	bool write = use != T46_BE_READ;
-	struct be_opts opts = {.netns = ctx->netns, .readonly = !write};
+	struct be_opts opts = {.netns = ctx->netns, .readonly = !write, .force = ctx->force};
 
 	if (ctx->be && write && !ctx->be_write) {
 		be_close(ctx->be); /* reopen for writing */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* stats.c — the counters: tun46_stats_fast (PERCPU_ARRAY of slots, each CPU's
  * copy holding its own (ifindex, peer) key) plus tun46_stats (PERCPU_HASH, for
- * pairs whose slot was taken), summed over CPUs and merged by key; reset. */
+ * pairs whose slot was taken), summed over CPUs and merged by key; reset.
+ * The reserved fast slot TUN46_STATS_FULL_SLOT (stats_map_full: updates lost
+ * to a full tun46_stats) is read as an entry with ifindex 0, peer 0. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,19 @@ static int read_fast(struct be *be, struct acc *a, int ncpu)
 	for (slot = 0; slot < TUN46_STATS_FAST_SLOTS; slot++) {
 		if (bpf_map_lookup_elem(fd, &slot, vals))
 			continue;
+		if (slot == TUN46_STATS_FULL_SLOT) { /* the (ifindex 0, peer 0) entry: not a port's */
+			uint64_t lost = 0;
+
+			for (c = 0; c < ncpu; c++)
+				lost += vals[c].c.c[TUN46_C_STATS_MAP_FULL];
+			if (lost && !(dst = acc_entry(a, 0, 0))) {
+				free(vals);
+				return -ENOMEM;
+			}
+			if (lost)
+				dst->c[TUN46_C_STATS_MAP_FULL] += lost;
+			continue;
+		}
 		for (c = 0; c < ncpu; c++) {
 			if (!vals[c].key.ifindex)
 				continue;

@@ -10,9 +10,27 @@
  *
  * Its own sysctls: rp_filter=0 and forwarding=1 (packets the fast path
  * injects arrive on it and must be forwarded), disable_ipv6=1 (it carries
- * IPv4 only).  Global forwarding (net.ipv4.ip_forward,
- * net.ipv6.conf.all.forwarding) stays the administrator's choice, as with
- * ip6tnl; be_link_attach warns when it is off.
+ * IPv4 only).  net.ipv4.ip_forward stays the administrator's choice, as
+ * with ip6tnl; be_link_attach warns when it is off.  No IPv6 forwarding is
+ * needed anywhere: the outer packet is the router's own.
+ *
+ * IPv6 forwarding on tun46p, without losing RA default routes.  The outer
+ * IPv6 fib lookup (BPF_FIB_LOOKUP_OUTPUT, ifindex = tun46p) still needs
+ * net.ipv6.conf.tun46p.forwarding=1: the kernel checks it for every
+ * bpf_fib_lookup.  Writing 1 to that sysctl makes the kernel purge every
+ * RA-learned default route of the namespace (addrconf_fixup_forwarding ->
+ * rt6_purge_dflt_routers) until the next RA, which on the NGN may be
+ * minutes away.  Writing net.ipv6.conf.default.forwarding purges nothing,
+ * and a device inherits the default's settings when it is created: so the
+ * pair is created while default.forwarding is 1 (restored right after) and
+ * tun46p's forwarding sysctl is never written.  tun46p's accept_ra is 0
+ * (written before it is up): it never solicits or takes RAs.  Per device,
+ * forwarding=1 changes nothing for the other interfaces' RA handling.
+ *
+ * A later `sysctl net.ipv6.conf.all.forwarding=0` (or =1) rewrites every
+ * device's forwarding, tun46p's included; tundev_repair() then recreates the
+ * pair the same way, if that loses nothing the administrator made (see
+ * there).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +55,54 @@ static void sysctl_write(const char *path, const char *val)
 		/* best effort: e.g. IPv6 disabled on this host */
 	}
 	close(fd);
+}
+
+/* Read the first bytes of a sysctl file into buf (NUL-terminated, newline
+ * stripped); -errno if unreadable. */
+static int sysctl_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+#define DFLT_FORWARDING "/proc/sys/net/ipv6/conf/default/forwarding"
+
+/* Is IPv6 forwarding on for device `name`? */
+static bool ipv6_forwarding_on(const char *name)
+{
+	char path[128], v[16];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", name);
+	return sysctl_read(path, v, sizeof(v)) == 0 && !strcmp(v, "1");
+}
+
+/* Create the veth pair so that both ends inherit IPv6 forwarding=1 from
+ * net.ipv6.conf.default.forwarding, set to 1 for the moment of creation and
+ * put back right after, whatever happened. */
+static int veth_add_forwarding(const char *name, const char *peer)
+{
+	char old[16];
+	bool restore = false;
+	int err;
+
+	if (sysctl_read(DFLT_FORWARDING, old, sizeof(old)) == 0 && strcmp(old, "1")) {
+		sysctl_write(DFLT_FORWARDING, "1");
+		restore = true;
+	}
+	err = nl_veth_add(name, peer);
+	if (restore)
+		sysctl_write(DFLT_FORWARDING, old);
+	return err;
 }
 
 static int if_ioctl(unsigned long req, struct ifreq *ifr)
@@ -111,7 +177,7 @@ static int tundev_create(const char *name, const char *peer, bool *created)
 		       name, name, peer);
 		return -EEXIST;
 	}
-	err = nl_veth_add(name, peer);
+	err = veth_add_forwarding(name, peer);
 	*created = err == 0;
 	if (err == -EPERM)
 		return be_err_perm(err, "creating the tunnel device");
@@ -195,7 +261,7 @@ static int mark_alive(struct be *be, uint32_t idx)
 int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 {
 	const char *name = TUN46_TUNDEV_NAME, *peer = TUN46_TUNPEER_NAME;
-	struct tun46_config cfg = {0};
+	struct tun46_config cfg = {0}, old;
 	char path[128];
 	uint32_t key = 0, idx, peer_idx, prog_id;
 	bool created, made;
@@ -217,14 +283,19 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	sysctl_write(path, "1");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
 	sysctl_write(path, "1");
-	/* tun46p: never an IPv4 endpoint; its IPv6 forwarding lets tc_tun's
-	 * fib lookup (made with tun46p as the input device) succeed. */
+	/* tun46p: never an IPv4 endpoint; never takes or solicits RAs.  Its IPv6
+	 * forwarding (inherited at creation, see the top of this file) lets the
+	 * outer fib lookups made with ifindex = tun46p succeed. */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", peer);
 	sysctl_write(path, "0");
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", peer);
-	sysctl_write(path, "1");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", peer);
 	sysctl_write(path, "0");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/router_solicitations", peer);
+	sysctl_write(path, "0");
+	if (made && !ipv6_forwarding_on(peer))
+		be_err("warning: IPv6 forwarding is off on %s (net.ipv6.conf.default.forwarding could not be used): "
+		       "the fast path's outer IPv6 lookups will fail; see `sysctl net.ipv6.conf.%s.forwarding`",
+		       peer, peer);
 	err = tundev_up(peer, mtu, true);
 	if (!err)
 		err = tundev_up(name, mtu, true);
@@ -256,7 +327,13 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		be_err("cannot record the tunnel device in %s: %s", TUN46_ALIVE_PIN, strerror(-err));
 		goto fail;
 	}
+	/* keep what else is there (flags); no cached answer survives a new tunnel device */
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &old) == 0) {
+		cfg.flags = old.flags;
+		cfg.gen = old.gen + 1;
+	}
 	cfg.tun_ifindex = idx;
+	cfg.tunp_ifindex = peer_idx;
 	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_ANY)) {
 		err = -errno;
 		be_err("cannot write tun46_config: %s", strerror(-err));
@@ -273,4 +350,70 @@ fail:
 int tundev_remove(uint32_t ifindex)
 {
 	return nl_link_del(ifindex);
+}
+
+int config_bump_gen(struct be *be)
+{
+	struct tun46_config cfg;
+	uint32_t key = 0;
+
+	if (be->map_fd[BE_MAP_CONFIG] < 0)
+		return -EBADF;
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg))
+		return -errno;
+	cfg.gen++;
+	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+/* tun46p lost IPv6 forwarding (a later write of net.ipv6.conf.all.forwarding
+ * rewrites every device's, or an older tun46 made the pair): the fast path's
+ * outer lookups would fail.  Writing tun46p's sysctl would purge the RA
+ * default routes (see the top of this file), so the pair is recreated with
+ * forwarding inherited, and tun46's kernel routes are added again -- unless
+ * the administrator put an address or a route of their own on tun46, which
+ * deleting the device would lose: then the sysctl is written, with a
+ * warning.  Runs at the end of every command that may write the state. */
+void tundev_repair(struct be *be)
+{
+	char path[128];
+	uint32_t idx = tundev_ifindex(be), nidx;
+	int own, err;
+
+	if (!idx || ipv6_forwarding_on(TUN46_TUNPEER_NAME))
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", TUN46_TUNPEER_NAME);
+	if (access(path, F_OK))
+		return; /* IPv6 disabled in this namespace: nothing to repair */
+	own = nl_dev_foreign_config(idx);
+	if (own < 0) {
+		be_err("warning: IPv6 forwarding is off on %s, so the fast path's outer IPv6 lookups fail; cannot "
+		       "inspect %s to recreate it: %s",
+		       TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME, strerror(-own));
+		return;
+	}
+	if (own == 0) {
+		err = nl_link_del(idx);
+		if (!err)
+			err = tundev_ensure(be, &nidx, peers_tun_mtu(be));
+		if (!err)
+			err = routes_kernel_sync(be, 0);
+		if (!err) {
+			be_err(
+			    "note: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); "
+			    "recreated the tunnel device %s so that it is on again without purging RA default routes",
+			    TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
+			return;
+		}
+		be_err("warning: cannot recreate the tunnel device %s: %s; the next tun46 command tries again",
+		       TUN46_TUNDEV_NAME, strerror(-err));
+		return;
+	}
+	sysctl_write(path, "1");
+	be_err("warning: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); turned it on: "
+	       "the kernel dropped this namespace's RA-learned default routes until the next RA (interfaces with "
+	       "accept_ra=2 keep theirs).  tun46 recreates its tunnel device instead when %s has no address or route "
+	       "of yours",
+	       TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
 }

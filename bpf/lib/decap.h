@@ -43,9 +43,13 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	struct iphdr *iph;
 	__u32 payload, inner_avail, hlen, tot;
 	__u8 *opt;
-	int ecn;
+	int ecn, olen;
 
 	dp->peer_id = 0;
+	if (ip6->version != 6) {
+		dp->reason = TUN46_C_DECAP_DROP_NOT_IPV6;
+		return V_DROP;
+	}
 	if (ip6->nexthdr == TUN46_NEXTHDR_IPIP) {
 		dp->outer_len = TUN46_IPV6_HLEN;
 		iph = (void *)(ip6 + 1);
@@ -57,12 +61,15 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 		}
 		if (opt[0] != TUN46_NEXTHDR_IPIP)
 			return V_NOT_OURS;
-		if (dstopt_check(opt) < 0) {
-			dp->reason = TUN46_C_DECAP_DROP_BAD_EXTHDR;
+		olen = dstopt_check(opt, data_end); /* any valid length: 8..2048 bytes */
+		if (olen < 0) {
+			dp->reason =
+			    olen == DSTOPT_TRUNC ? TUN46_C_DECAP_DROP_TRUNC_OUTER : TUN46_C_DECAP_DROP_BAD_EXTHDR;
 			return V_DROP;
 		}
-		dp->outer_len = TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN;
-		iph = (void *)(opt + TUN46_DSTOPT_LEN);
+		olen &= OUTER6_LEN_MASK;
+		dp->outer_len = TUN46_IPV6_HLEN + olen;
+		iph = (void *)(opt + olen);
 	} else {
 		return V_NOT_OURS;
 	}
@@ -132,18 +139,81 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 }
 
 /*
- * May the fast path forward the inner packet itself?  V_GO with the egress
- * filled in, or V_PASS with the reason (decapsulate, then the kernel).
- * With 'cache' (XDP), answers come from and go to tun46_nh4.
+ * The kernel's strict reverse-path rule (fib_validate_source) for an inner
+ * packet arriving on the tunnel device: the route back to its source must go
+ * out through the tunnel device.  Returns 0, or the drop counter: a local (or
+ * broadcast) source, or any other route back.  The lookup is made
+ * as a forwarding lookup with the tunnel device as input, so `ip rule ... iif
+ * tun46` applies to it as to the forward lookup.
  */
-static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *iph, __u32 in_ifindex,
-						struct decap_plan *dp, bool cache)
+static __always_inline int decap_rpf(void *ctx, const struct iphdr *iph, __u8 tos, const struct tun46_config *cfg)
+{
+	struct bpf_fib_lookup fib = {};
+	int rc;
+
+	fib.family = AF_INET;
+	fib.tos = tos;
+	fib.l4_protocol = iph->protocol;
+	fib.tot_len = sizeof(*iph); /* never a reason for FRAG_NEEDED */
+	fib.ifindex = cfg->tun_ifindex;
+	fib.ipv4_src = iph->daddr;
+	fib.ipv4_dst = iph->saddr;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) && fib.ifindex == cfg->tun_ifindex)
+		return 0;
+	/* NOT_FWDED: a local or broadcast route (or no route at all, which
+	 * cannot be: the peer-prefix check found a tun46 route, which has a
+	 * kernel route).  A lookup in the main table alone cannot tell them
+	 * apart: without custom rules the kernel merges the local table into it. */
+	return rc == BPF_FIB_LKUP_RET_NOT_FWDED ? TUN46_C_DECAP_DROP_LOCAL_SOURCE : TUN46_C_DECAP_DROP_RPF;
+}
+
+/*
+ * What the kernel would do with the inner packet arriving on the tunnel
+ * device.  V_GO: the fast path forwards it (egress filled in); V_PASS with a
+ * reason: decapsulate, then the kernel (slow path, as if from the tunnel
+ * device); V_DROP with a reason: a source the kernel would refuse (martian,
+ * local, failing the reverse-path check) or a bad header checksum.
+ * With 'cache' (XDP), answers come from and go to tun46_nh4; an entry means
+ * that every check passed for its flow.
+ */
+static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *iph, struct decap_plan *dp,
+						const struct tun46_config *cfg, bool cache)
 {
 	struct bpf_fib_lookup fib = {};
 	struct tun46_nh4 *e = 0;
 	__u64 now = 0;
 	int rc;
 
+	if (iph->ihl == 5 && !ipv4_csum_ok20(iph)) {
+		dp->reason = TUN46_C_DECAP_DROP_INNER_CSUM;
+		return V_DROP;
+	}
+	if (ipv4_martian(iph->saddr)) {
+		dp->reason = TUN46_C_DECAP_DROP_MARTIAN;
+		return V_DROP;
+	}
+	if (!cfg->tun_ifindex) { /* no tunnel device (yet): the kernel decides on the WAN */
+		dp->reason = TUN46_C_DECAP_PASS_NO_PORT;
+		return V_PASS;
+	}
+	if (cache && iph->ihl == 5) {
+		e = nh4_slot(iph);
+		now = bpf_ktime_get_ns();
+		if (e && nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg) && dp->inner_len <= e->max_len &&
+		    iph->ttl > 1) {
+			dp->ifindex = e->ifindex;
+			__builtin_memcpy(dp->smac, e->smac, ETH_ALEN);
+			__builtin_memcpy(dp->dmac, e->dmac, ETH_ALEN);
+			dp->port_ok = true;
+			return V_GO;
+		}
+	}
+	rc = decap_rpf(ctx, iph, dp->new_tos, cfg);
+	if (rc) {
+		dp->reason = rc;
+		return V_DROP;
+	}
 	if (iph->ihl != 5) {
 		dp->reason = TUN46_C_DECAP_PASS_OPTIONS;
 		return V_PASS;
@@ -152,22 +222,11 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 		dp->reason = TUN46_C_DECAP_PASS_TTL;
 		return V_PASS;
 	}
-	if (cache) {
-		e = nh4_slot(iph);
-		now = bpf_ktime_get_ns();
-		if (e && nh4_match(e, iph, dp->new_tos, in_ifindex, now) && dp->inner_len <= e->max_len) {
-			dp->ifindex = e->ifindex;
-			__builtin_memcpy(dp->smac, e->smac, ETH_ALEN);
-			__builtin_memcpy(dp->dmac, e->dmac, ETH_ALEN);
-			dp->port_ok = true;
-			return V_GO;
-		}
-	}
 	fib.family = AF_INET;
 	fib.tos = dp->new_tos;
 	fib.l4_protocol = iph->protocol;
 	fib.tot_len = dp->inner_len;
-	fib.ifindex = in_ifindex;
+	fib.ifindex = cfg->tun_ifindex; /* as if received on the tunnel device, like ip6tnl */
 	fib.ipv4_src = iph->saddr;
 	fib.ipv4_dst = iph->daddr;
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
@@ -178,17 +237,12 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 		__builtin_memcpy(dp->dmac, fib.dmac, ETH_ALEN);
 		if (e && bpf_map_lookup_elem(&tun46_ports, &dp->ifindex)) {
 			/* a same-key live entry checked for a larger size keeps it */
-			if (!nh4_match(e, iph, dp->new_tos, in_ifindex, now) || e->max_len < dp->inner_len)
+			if (!nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg) || e->max_len < dp->inner_len)
 				e->max_len = dp->inner_len;
-			e->saddr = iph->saddr;
-			e->daddr = iph->daddr;
-			e->tos = dp->new_tos;
-			e->proto = iph->protocol;
-			e->in_ifindex = in_ifindex;
+			nh4_fill(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg);
 			e->ifindex = dp->ifindex;
 			__builtin_memcpy(e->smac, dp->smac, ETH_ALEN);
 			__builtin_memcpy(e->dmac, dp->dmac, ETH_ALEN);
-			e->expires = now + TUN46_NH_TTL_NS;
 			dp->port_ok = true;
 		}
 		return V_GO;

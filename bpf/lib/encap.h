@@ -10,6 +10,7 @@
 #include <tun46/flowhash.h>
 #include "hdr.h"
 #include "maps.h"
+#include "pmtu.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -36,7 +37,9 @@ struct encap_plan {
 	__u32 ifindex;
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
-	bool port_ok; /* ifindex known to be in tun46_ports */
+	bool port_ok;  /* ifindex known to be in tun46_ports */
+	__u32 eff_mtu; /* largest inner packet the peer takes now (path MTU applied) */
+	__u16 fib_mtu; /* the route MTU when the lookup said FRAG_NEEDED */
 };
 
 static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
@@ -132,6 +135,7 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
 			pl->reason = TUN46_C_ENCAP_PASS_TTL;
 			return V_PASS;
 		}
+		/* the peer's MTU; the learnt path MTU is the caller's (cached in XDP) */
 		if (pl->inner_len > peer->mtu) {
 			pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
 			return V_PASS;
@@ -143,10 +147,14 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
 }
 
 /*
- * Route the outer packet.  Returns the bpf_fib_lookup() result; fills the
- * egress interface and MACs on success (and the interface on NO_NEIGH).
+ * Route the outer packet: the router's own output (BPF_FIB_LOOKUP_OUTPUT), as
+ * with ip6tnl, so no IPv6 forwarding is needed on any interface the admin
+ * sees.  bpf_fib_lookup() still wants forwarding on the device it is given:
+ * that is tun46p, the tunnel device's hidden end, created with it (see
+ * user/tundev.c).  Returns the bpf_fib_lookup() result; fills the egress
+ * interface and MACs on success (and the interface on NO_NEIGH).
  */
-static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, __u32 in_ifindex, bool check_mtu)
+static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, const struct tun46_config *cfg, bool check_mtu)
 {
 	struct bpf_fib_lookup fib = {};
 	int rc;
@@ -156,15 +164,17 @@ static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, __u32 in_
 	/* A GSO packet's tot_len is the whole aggregate: its segments were
 	 * already checked against the tunnel MTU, so skip the check (0). */
 	fib.tot_len = check_mtu ? pl->outer_len + pl->inner_len : 0;
-	fib.ifindex = in_ifindex;
+	fib.ifindex = cfg->tunp_ifindex;
 	__builtin_memcpy(fib.ipv6_src, &pl->outer.ip6.saddr, 16);
 	__builtin_memcpy(fib.ipv6_dst, &pl->outer.ip6.daddr, 16);
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
 	pl->ifindex = fib.ifindex;
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		__builtin_memcpy(pl->smac, fib.smac, ETH_ALEN);
 		__builtin_memcpy(pl->dmac, fib.dmac, ETH_ALEN);
 	}
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		pl->fib_mtu = fib.mtu_result;
 	return rc;
 }
 

@@ -6,6 +6,16 @@
 
 #include "maps.h"
 
+/* tun46_stats is full: this update is lost; say so in the reserved slot. */
+static __always_inline void stats_map_full(void)
+{
+	__u32 slot = TUN46_STATS_FULL_SLOT;
+	struct tun46_stats_slot *full = bpf_map_lookup_elem(&tun46_stats_fast, &slot);
+
+	if (full)
+		full->c.c[TUN46_C_STATS_MAP_FULL] += 1;
+}
+
 static __always_inline struct tun46_counters *stats_get(__u32 ifindex, __u32 peer_id)
 {
 	struct tun46_stats_key key = {.ifindex = ifindex, .peer_id = peer_id};
@@ -16,7 +26,7 @@ static __always_inline struct tun46_counters *stats_get(__u32 ifindex, __u32 pee
 	void *zero;
 
 	/* Fast path: this CPU's slot for the pair (an array lookup). */
-	fast = bpf_map_lookup_elem(&tun46_stats_fast, &slot);
+	fast = slot != TUN46_STATS_FULL_SLOT ? bpf_map_lookup_elem(&tun46_stats_fast, &slot) : 0;
 	if (fast) {
 		if (fast->key.ifindex == ifindex && fast->key.peer_id == peer_id)
 			return &fast->c;
@@ -33,7 +43,10 @@ static __always_inline struct tun46_counters *stats_get(__u32 ifindex, __u32 pee
 		return 0;
 	/* Another CPU may create it at the same time: BPF_NOEXIST keeps the first. */
 	bpf_map_update_elem(&tun46_stats, &key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tun46_stats, &key);
+	s = bpf_map_lookup_elem(&tun46_stats, &key);
+	if (!s)
+		stats_map_full();
+	return s;
 }
 
 /* Count one event; 'bytes_counter' < 0 means no byte counter. */

@@ -12,6 +12,7 @@
 #define TUN46_TUN46_H
 
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_spin_lock */
 #include "counters.h"
 
 /* ---- sizes (defaults; map sizes can be changed at load time, see below) ---- */
@@ -119,6 +120,12 @@ struct tun46_counters {
  * whose slot another pair holds on that CPU is counted in tun46_stats.
  * Readers add both maps, taking each CPU's key from its own copy. */
 #define TUN46_STATS_FAST_SLOTS 256
+/* Slot 0 is never claimed by a pair: its key stays {0, 0} and it counts
+ * stats_map_full (counter updates lost because tun46_stats was full), so that
+ * count always has a place.  Pairs that hash to slot 0 use tun46_stats.
+ * (TUN46_DEFAULT_MAX_STATS is the object's size; tun46 loads tun46_stats with
+ * max_peers x 6 entries, see user/load.c.) */
+#define TUN46_STATS_FULL_SLOT 0
 struct tun46_stats_slot {
 	struct tun46_stats_key key;
 	struct tun46_counters c;
@@ -139,13 +146,17 @@ struct tun46_nh {
 	__u32 peer_id;
 	__u32 ifindex; /* egress, known to be in tun46_ports */
 	__u32 flags;
-	__u32 mtu;
+	__u32 mtu; /* the peer MTU it was made for */
 	__u8 smac[6];
 	__u8 dmac[6];
+	__u32 gen;     /* tun46_config.gen when made */
+	__u32 eff_mtu; /* largest inner packet: the peer MTU, or less after a Packet Too Big */
 };
 
-/* ---- route cache of the XDP decapsulation path: PERCPU_ARRAY "tun46_nh4",
- * direct-mapped by hash of (inner source, inner destination) ---- */
+/* ---- kernel IPv4 route cache of the XDP programs: PERCPU_ARRAY "tun46_nh4",
+ * direct-mapped by hash of (source, destination); entries of the LAN side
+ * (input = LAN port) and of the WAN side (input = tunnel device) are told
+ * apart by in_ifindex ---- */
 #define TUN46_NH4_SLOTS 4096
 struct tun46_nh4 {
 	__u64 expires; /* bpf_ktime_get_ns() deadline */
@@ -155,9 +166,12 @@ struct tun46_nh4 {
 	__u8 tos;
 	__u8 proto;
 	__u16 max_len; /* the largest inner packet the answer was checked for */
-	__u32 ifindex; /* egress, known to be in tun46_ports */
+	__u32 ifindex; /* egress (in tun46_ports), or the tunnel device for a LAN-side answer */
 	__u8 smac[6];
 	__u8 dmac[6];
+	__u32 gen;	  /* tun46_config.gen when made */
+	__u8 port_mac[6]; /* LAN-side answers: the input port's MAC (frames to others are not ours) */
+	__u8 pad[2];
 };
 
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */
@@ -195,10 +209,11 @@ struct tun46_config {
 	__u32 flags;	   /* reserved */
 	__u8 tun_mac[6];   /* its MAC: destination of packets injected into it */
 	__u8 pad[2];
-	__u32 gen; /* cache generation: every route-cache entry made under another value is stale.
+	__u32 tunp_ifindex; /* the tunnel device's other end (tun46p): the outer IPv6 lookup is made as
+			     * the router's own output through it (it alone has IPv6 forwarding on) */
+	__u32 gen;	    /* cache generation: every route-cache entry made under another value is stale.
 		    * Bumped by user space when a port is detached and by the datapath when a peer's
 		    * path MTU changes, so no cached answer outlives either. */
-	__u32 pad2;
 };
 
 /* ---- path MTU toward a peer, learnt from ICMPv6 Packet Too Big that quotes one of
@@ -223,6 +238,74 @@ struct tun46_meta {
 	__u32 magic;
 	__u32 peer_id;
 };
+
+/* ---- outer fragment reassembly (RFC 2473 section 7.2; bpf/lib/frag.h):
+ * ARRAY "tun46_frag", one datagram in progress per slot, the slot chosen by
+ * tun46_frag_slot_of(outer source, outer destination, fragment id).  tc_wan
+ * holds the fragments of a configured peer's tunnel packets there and
+ * decapsulates the whole packet when the last piece arrives.
+ * Limits: a tunnel packet of at most TUN46_FRAG_MAX_PAYLOAD bytes after the
+ * fragment header (a 9000-byte jumbo inner packet with headers to spare; a
+ * tunnel MTU larger than that does not exist on the networks tun46 is for),
+ * at most TUN46_FRAG_MAX_FRAGS pieces, TUN46_FRAG_UNFRAG_MAX bytes of
+ * destination options in front of the fragment header, TUN46_FRAG_SLOTS
+ * datagrams in progress (~2.6 MiB), each abandoned TUN46_FRAG_TIMEOUT_NS
+ * after its first fragment (the kernel waits 60 s, ip6frag_time: the pieces
+ * of one tunnel packet leave the encapsulator back to back, and a short
+ * timeout frees slots held by datagrams that lost a piece). ---- */
+#define TUN46_FRAG_SLOTS       256 /* power of 2 */
+#define TUN46_FRAG_MAX_PAYLOAD 9216
+#define TUN46_FRAG_MAX_FRAGS   64  /* power of 2 */
+#define TUN46_FRAG_UNFRAG_MAX  256 /* power of 2 */
+#define TUN46_FRAG_CHUNK       512 /* bytes moved per helper call */
+#define TUN46_FRAG_TIMEOUT_NS  (5ULL * 1000 * 1000 * 1000)
+
+enum tun46_frag_state {
+	TUN46_FRAG_FREE = 0,
+	TUN46_FRAG_BUSY = 1, /* collecting pieces */
+	TUN46_FRAG_DEAD = 2, /* discarded (overlap, ...): later pieces are dropped until it expires */
+	TUN46_FRAG_DONE = 3, /* complete: being copied into the last piece's packet */
+};
+
+struct tun46_frag_range {
+	__u16 start, end; /* bytes of the fragmentable part */
+};
+
+struct tun46_frag_slot {
+	struct bpf_spin_lock lock; /* guards every field but hdr[] and data[] */
+	__u32 state;		   /* enum tun46_frag_state */
+	__u32 gen;		   /* bumped each time the slot is claimed */
+	__u32 writers;		   /* pieces being copied into data[] right now */
+	__u32 peer_id;
+	__u32 id; /* fragment identification, network order */
+	union tun46_addr6 src;
+	union tun46_addr6 dst;
+	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u32 total;   /* length of the fragmentable part; 0 until the last piece came */
+	__u32 have;    /* bytes copied in */
+	__u32 held;    /* pieces held (counted decap_frag_held) */
+	__u32 nfrags;  /* entries of r[] */
+	__u32 hdr_len; /* IPv6 header + options before the fragment header, from the first piece */
+	__u8 nh;       /* next header of the fragmentable part */
+	__u8 ecn;      /* ECN codepoints seen: bit (1 << codepoint) */
+	__u8 pad[2];
+	struct tun46_frag_range r[TUN46_FRAG_MAX_FRAGS];
+	__u8 hdr[TUN46_IPV6_HLEN + TUN46_FRAG_UNFRAG_MAX];
+	__u8 data[TUN46_FRAG_MAX_PAYLOAD + TUN46_FRAG_CHUNK]; /* + one chunk of slack for the verifier */
+};
+
+/* The words as they are in the packet (network order). */
+static inline __u32 tun46_frag_slot_of(const __u32 *src, const __u32 *dst, __u32 id)
+{
+	__u32 h = id * 0x9e3779b1u;
+
+	h ^= (src[0] ^ src[1] ^ src[2] ^ src[3]) * 0x85ebca6bu;
+	h ^= (dst[0] ^ dst[1] ^ dst[2] ^ dst[3]) * 0xc2b2ae35u;
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 16;
+	return h & (TUN46_FRAG_SLOTS - 1);
+}
 
 /* TC filter identity used by attach/detach */
 #define TUN46_TC_HANDLE 0x46

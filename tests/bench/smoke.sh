@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Bench harness smoke test (a few seconds): runs scripts/bench.sh end to end
-# on a tiny setting (kernel + srv6 paths, plus tun46-xdp when build/tun46
+# on a tiny setting (kernel + srv6 + vxlan6 paths, plus tun46-xdp when build/tun46
 # exists; 64/512-byte rate at 0.2 s and program cost; no TCP, no ping) and checks that it produced a
 # well-formed JSON result, a Markdown table and (if gnuplot is there) a PNG.
 # Never asserts a speed.
+# The srv6 path needs the kernel's seg6 lwtunnel: where scripts/probe-seg6.sh
+# finds it missing, the bench must report srv6 as unavailable with that reason
+# (row, JSON, goals NOT MEASURED) and take no srv6 sample; where it is there,
+# srv6 must be measured and verified like the other paths.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -26,8 +30,14 @@ done
 out=$(mktemp -d /tmp/tun46-bench-smoke.XXXXXX)
 pins_before=$(ls /sys/fs/bpf/tun46 2>/dev/null | wc -l)
 trap 'rm -rf "$out"' EXIT
-paths="kernel srv6"
+paths="kernel srv6 vxlan6"
 [ -x "$BUILD/tun46" ] && paths="$paths tun46-xdp"
+seg6_why=$(bash scripts/probe-seg6.sh)
+seg6=$? # 1: missing (seg6_why says why); 0 or 2 (could not tell): srv6 must be measured
+measured="kernel vxlan6" # paths that must have samples
+[ -x "$BUILD/tun46" ] && measured="$measured tun46-xdp"
+[ "$seg6" = 1 ] || measured="$measured srv6"
+measured_json=$(jq -nc --arg m "$measured" '$m | split(" ")')
 
 QUICK=1 RUNS=1 RATE_SECS=0.2 PING_COUNT=10 COST_FRAMES=65536 CTL_ROUTES=100 \
 	BENCH_PATHS="$paths" BENCH_TESTS="rate cost" BENCH_OUT="$out" \
@@ -50,15 +60,35 @@ check exit "scripts/bench.sh exited with $rc (log: $(tail -n 3 "$out/log" | tr '
 check json "no well-formed bench-*.json with machine, samples, summary, goals" \
 	jq -e '(.machine.kernel | length > 0) and (.machine.cores > 0) and (.samples | type == "array")
 		and (.summary | type == "array") and (.goals | length > 0)' "$json"
-check samples "JSON lacks a fwd64_pps sample for the kernel and srv6 paths" \
-	jq -e '([.samples[] | select(.metric == "fwd64_pps") | .path] | index("kernel") and index("srv6"))
-		and ([.samples[] | select(.metric == "fwd64_pps") | .value | numbers] | length >= 2)' "$json"
+check samples "JSON lacks a numeric fwd64_pps sample for one of the measured paths ($measured)" \
+	jq -e --argjson want "$measured_json" '[.samples[] | select(.metric == "fwd64_pps" and (.value | type) == "number") | .path] as $have
+		| all($want[]; . as $p | $have | index($p))' "$json"
+if [ "$seg6" = 1 ]; then
+	check srv6_unavailable "JSON does not mark srv6 unavailable with a seg6 reason, or holds srv6 samples (probe: $seg6_why)" \
+		jq -e '([.unavailable[] | select(.path == "srv6" and (.reason | test("seg6")))] | length == 1)
+			and (.reference.available == false)
+			and ([.samples[] | select(.path == "srv6")] | length == 0)' "$json"
+	check goals_not_measured "goals against srv6 are not all NOT MEASURED with the reason (JSON and table)" \
+		bash -c "jq -e '[.goals[] | select(.goal | test(\"srv6\"))] | length > 0 and all(.[]; .met == null and (.not_measured | startswith(\"srv6 unavailable: \")))' '$json' &&
+			grep -q '^- NOT MEASURED (srv6 unavailable: .*seg6.*): 64B forwarding, tun46 xdp / kernel tunnel (srv6)' '$out/table.md'"
+else
+	check srv6_measured "JSON marks srv6 unavailable although the seg6 probe found it" \
+		jq -e '([.unavailable[] | select(.path == "srv6")] | length == 0) and .reference.available' "$json"
+fi
 check progcost "JSON lacks the program cost samples" \
 	jq -e '[.samples[] | select(.path == "prog:xdp_lan" and .metric == "prog64_ns")] | length == 1' "$json"
-check verified "a path was not verified to carry traffic through its mechanism" \
-	jq -e '[.notes[] | select(.note | startswith("verified"))] | length >= 2' "$json"
-check table "stdout has no Markdown table with kernel and srv6 rows" \
-	bash -c "grep -q '^| path | 64B fwd pps' '$out/table.md' && grep -q '^| kernel |' '$out/table.md' && grep -q '^| srv6 |' '$out/table.md'"
+check verified "a measured path ($measured) was not verified to carry traffic through its mechanism" \
+	jq -e --argjson want "$measured_json" '[.notes[] | select(.note | startswith("verified")) | .path] as $have
+		| all($want[]; . as $p | $have | index($p))' "$json"
+rows="grep -q '^| path | 64B fwd pps' '$out/table.md'"
+for p in $measured; do
+	rows="$rows && grep -qE '^\\| $p \\| [0-9.]+[kM]' '$out/table.md'"
+done
+if [ "$seg6" = 1 ]; then
+	rows="$rows && grep -q '^| srv6 | unavailable |' '$out/table.md' && grep -q '^Unavailable: srv6: .*seg6' '$out/table.md'"
+fi
+check table "stdout has no Markdown table with a figure in the rows of $measured$([ "$seg6" = 1 ] && echo " and an srv6 row marked unavailable")" \
+	bash -c "$rows"
 if command -v gnuplot >/dev/null; then
 	check png "no PNG chart written" bash -c "ls '$out'/bench-*.png && head -c 8 '$out'/bench-*.png | grep -q PNG"
 fi

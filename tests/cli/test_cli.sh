@@ -51,6 +51,8 @@ mkns() {
 	ip -n "$ns" link add wan0 type veth peer name wanp
 	ip -n "$ns" link add lan0 type veth peer name lanp
 	for d in wan0 wanp lan0 lanp; do ip -n "$ns" link set "$d" up; done
+	# native XDP redirects into a veth need GRO (or XDP) on its far end
+	for d in wanp lanp; do ip netns exec "$ns" ethtool -K "$d" gro on >/dev/null 2>&1; done
 	ip -n "$ns" addr add fd00::1/64 dev wan0 nodad
 	ip -n "$ns" addr add 192.168.1.1/24 dev lan0
 }
@@ -138,6 +140,71 @@ expect_err "usage: unknown object" 2 "$T" -n "$A" frobnicate
 expect_err "usage: host bits" 2 "$T" -n "$A" route add 192.168.2.7/24 peer x
 expect_err "missing namespace" 1 "$T" -n "t46-no-such-ns-$$" peer show
 
+# ---- the veth far-end check (mode xdp into a veth whose far end has neither XDP nor GRO) ----
+"$T" -n "$A" link detach dev wan0 >/dev/null 2>&1
+ip link add vx0 netns "$A" type veth peer name vxp netns "$B"
+ip -n "$A" link set vx0 up
+ip -n "$B" link set vxp up
+ip netns exec "$B" ethtool -K vxp gro off >/dev/null 2>&1
+ip netns exec "$A" ethtool -K lanp gro off >/dev/null 2>&1
+expect_err "veth check: far end without GRO refused" 1 "$T" -n "$A" link attach dev lan0 role lan mode xdp
+if grep -q "far end lanp has neither an XDP program nor GRO" "$TMP/err" && grep -q "ethtool -K lanp gro on" "$TMP/err" &&
+	grep -q "mode xdp-generic or tc" "$TMP/err" && [ -z "$("$T" -n "$A" link show)" ]; then
+	pass "veth check: message names the far end and the fixes"
+else
+	fail "veth check message" "$(cat "$TMP/err")"
+fi
+expect_err "veth check: far end in another namespace refused" 1 "$T" -n "$A" link attach dev vx0 role wan mode xdp
+if grep -q "far end vxp (in netns $B)" "$TMP/err" && grep -q "ip netns exec $B ethtool -K vxp gro on" "$TMP/err"; then
+	pass "veth check: names the far end's namespace"
+else
+	fail "veth check: other namespace" "$(cat "$TMP/err")"
+fi
+ok "veth check: mode tc accepted" "$T" -n "$A" link attach dev lan0 role lan mode tc
+ok "veth check: xdp-generic accepted" "$T" -n "$A" link attach dev vx0 role wan mode xdp-generic
+"$T" -n "$A" link detach dev vx0 >/dev/null 2>&1
+# an attached port (lan0, mode tc) is a target of the new port's native XDP
+expect_err "veth check: attached port's far end checked too" 1 "$T" -n "$A" link attach dev wan0 role wan mode xdp
+grep -q "lan0 is a veth whose far end lanp" "$TMP/err" || fail "veth check: other port named" "$(cat "$TMP/err")"
+"$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
+run "$T" -n "$A" -force link attach dev lan0 role lan mode xdp
+if [ "$rc" = 0 ] && grep -q "warning: attaching anyway (-force)" "$TMP/err"; then pass "veth check: -force attaches with a warning"; else
+	fail "veth check: -force" "exit $rc: $(cat "$TMP/err")"
+fi
+"$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
+ip netns exec "$A" ethtool -K lanp gro on >/dev/null 2>&1
+ip netns exec "$B" ethtool -K vxp gro on >/dev/null 2>&1
+ok "veth check: GRO on, mode xdp accepted" "$T" -n "$A" link attach dev lan0 role lan mode xdp
+ok "veth check: GRO on in another namespace accepted" "$T" -n "$A" link attach dev vx0 role wan mode xdp
+[ -s "$TMP/err" ] && fail "veth check: no warning with GRO on" "$(cat "$TMP/err")"
+"$T" -n "$A" link detach dev vx0 >/dev/null 2>&1
+"$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
+ip -n "$A" link del vx0
+ok "re-attach wan0 for the next cases" "$T" -n "$A" link attach dev wan0 role wan mode xdp-generic
+
+# ---- the port's MAC is recorded at attach and followed by later commands ----
+# links_mac NS IF: the MAC recorded in tun46_links for IF, as aa:bb:...
+links_mac() {
+	bpftool -j map dump pinned "$(pin_dir "$1")/tun46_links" 2>/dev/null | python3 -c '
+import json, sys
+idx = int(sys.argv[1])
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    if f["key"] == idx:
+        print(":".join("%02x" % b for b in f["value"]["mac"]))' "$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")"
+}
+ok "attach lan0 (MAC test)" "$T" -n "$A" link attach dev lan0 role lan mode tc
+m0=$(ip -n "$A" -j link show dev lan0 | jq -r '.[0].address')
+r0=$(links_mac "$A" lan0)
+ip -n "$A" link set dev lan0 address 02:46:00:00:00:01
+ok "a write after a MAC change" "$T" -n "$A" peer add macp remote fd00::77 local fd00::1
+r1=$(links_mac "$A" lan0)
+if [ "$r0" = "$m0" ] && [ "$r1" = 02:46:00:00:00:01 ]; then pass "port MAC recorded ($r0) and followed ($r1)"; else
+	fail "port MAC in tun46_links" "at attach '$r0' (port $m0), after the change '$r1' (want 02:46:00:00:00:01)"
+fi
+"$T" -n "$A" peer del macp >/dev/null 2>&1
+"$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
+
 # ---- peers and routes: verbs, show, maps ----
 ok "peer add (local auto)" "$T" -n "$A" peer add site2 remote fd00::2 local auto
 ok "peer add (explicit)" "$T" -n "$A" peer add site3 remote fd00::3 local fd00::1 hoplimit inherit encaplimit 4
@@ -211,7 +278,8 @@ ip netns exec "$B" "$T" config apply /dev/null >/dev/null 2>&1
 
 # ---- stats ----
 run "$T" -n "$A" -j stats
-if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "decap_drop_unknown_peer" in d["total"] and len(d["total"])==40' "$TMP/out" 2>/dev/null; then
+ncounters=$(grep -c '^[[:space:]]*X([A-Z0-9_]*, "' include/tun46/counters.h)
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "decap_drop_unknown_peer" in d["total"] and len(d["total"])==int(sys.argv[2])' "$TMP/out" "$ncounters" 2>/dev/null; then
 	pass "stats -j has every counter"
 else
 	fail "stats -j" "$(head -c 300 "$TMP/out")"
@@ -356,5 +424,29 @@ secs=$(python3 -c "print('%.2f' % ($t1 - $t0))")
 if [ "$rc" = 0 ] && [ -z "$(pin_dir "$A")" ]; then pass "100000 routes removed in $secs s, state gone"; else
 	fail "remove 100000 routes" "rc $rc $(head -c 300 "$TMP/err")"
 fi
+
+# ---- stats map sizing: max_peers x 6 by default, TUN46_MAX_STATS overrides ----
+stats_size() { bpftool -j map show pinned "$(pin_dir "$A")/tun46_stats" 2>/dev/null | jq -r '.max_entries // empty'; }
+TUN46_MAX_PEERS=8 run "$T" -n "$A" peer add s8 remote fd00::8 local fd00::1
+sz=$(stats_size)
+if [ "$rc" = 0 ] && [ "$sz" = 48 ]; then pass "TUN46_MAX_PEERS=8: tun46_stats has 48 entries"; else
+	fail "stats map follows TUN46_MAX_PEERS" "exit $rc, max_entries '$sz' (want 48): $(cat "$TMP/err")"
+fi
+full=$("$T" -n "$A" -j stats | jq -r '.total.stats_map_full')
+if [ "$full" = 0 ]; then pass "stats_map_full shown (0)"; else fail "stats_map_full in -j stats" "got '$full'"; fi
+"$T" -n "$A" config apply /dev/null >/dev/null 2>&1
+TUN46_MAX_PEERS=8 TUN46_MAX_STATS=5 run "$T" -n "$A" peer add s8 remote fd00::8 local fd00::1
+sz=$(stats_size)
+if [ "$rc" = 0 ] && [ "$sz" = 5 ]; then pass "TUN46_MAX_STATS=5 overrides"; else
+	fail "TUN46_MAX_STATS override" "exit $rc, max_entries '$sz' (want 5)"
+fi
+run "$T" -n "$A" peer add s9 remote fd00::9 local fd00::1
+sz=$(stats_size)
+if [ "$sz" = 5 ]; then pass "stats map size fixed at first load"; else fail "stats map size at reuse" "'$sz'"; fi
+"$T" -n "$A" config apply /dev/null >/dev/null 2>&1
+run "$T" -n "$A" peer add s8 remote fd00::8 local fd00::1
+sz=$(stats_size)
+if [ "$sz" = 1536 ]; then pass "default: 256 peers x 6 = 1536 stats entries"; else fail "default stats size" "'$sz' (want 1536)"; fi
+"$T" -n "$A" config apply /dev/null >/dev/null 2>&1
 
 [ "$fails" = 0 ]

@@ -135,6 +135,20 @@ static int setup_netns(void)
 	    "ip link add tun46 address 02:00:00:00:46:46 type veth peer name tun46p address 02:00:00:00:46:47",
 	    "ip link set tun46 up",
 	    "ip link set tun46p up",
+	    /* the kernel routes of tun46's routes, as the backend installs them:
+	     * the LAN side encapsulates only what the kernel routes into tun46,
+	     * and the reverse-path check wants the inner source routed there */
+	    "for p in 10.0.0.0/8 10.1.0.0/16 172.30.3.0/24 172.30.4.0/24 172.30.5.0/24 172.30.6.0/24 "
+	    "172.30.7.0/24 172.30.8.0/24 172.30.9.0/24; do ip route add $p dev tun46 metric 46 || exit 1; done",
+	    /* the kernel decides: an admin route more specific than a tun46 route,
+	     * a local address inside one, a policy rule for one LAN source, and
+	     * a rule for what arrives on the tunnel device */
+	    "ip route add 10.9.0.0/16 via 192.168.1.2 dev lan",
+	    "ip addr add 10.8.0.1/24 dev lan2",
+	    "ip route add blackhole default table 200",
+	    "ip rule add from 192.168.1.77 lookup 200",
+	    "ip route add unreachable default table 201",
+	    "ip rule add iif tun46 to 192.168.1.99 lookup 201",
 	};
 	size_t i;
 
@@ -251,6 +265,13 @@ static int add_route(const char *prefix, uint32_t plen, uint32_t peer)
 	return 0;
 }
 
+static int del_route(const char *prefix, uint32_t plen)
+{
+	struct tun46_route_key k = {.prefixlen = plen, .addr = htonl(ip4_addr(prefix))};
+
+	return bpf_map_delete_elem(fd_routes, &k);
+}
+
 /* The decap index entry for 'remote', carrying the peer's local address and
  * flags as the backend writes them (read back from tun46_peers). */
 static int add_decap(const char *remote, uint32_t peer)
@@ -288,8 +309,10 @@ static int add_port(uint32_t ifindex)
 static int setup_maps(void)
 {
 	static const uint32_t ids[] = {P_A, P_B, P_NONEIGH, P_NOFIB, P_NOPORT, P_PMTU, P_INACTIVE};
-	struct tun46_config cfg = {.tun_ifindex = if_tun};
+	struct tun46_config cfg = {.tun_ifindex = if_tun, .tunp_ifindex = if_tunp};
+	struct tun46_link lan = {.role = TUN46_ROLE_LAN}, wan = {.role = TUN46_ROLE_WAN};
 	uint32_t zero = 0;
+	int fd_links = bpf_map__fd(skel->maps.tun46_links);
 
 	memcpy(cfg.tun_mac, mac_tun, sizeof(cfg.tun_mac));
 	size_t i;
@@ -307,6 +330,13 @@ static int setup_maps(void)
 		return -1;
 	if (add_port(if_lan) || add_port(if_wan))
 		return -1;
+	memcpy(lan.mac, mac_lan, sizeof(lan.mac));
+	memcpy(wan.mac, mac_wan, sizeof(wan.mac));
+	if (bpf_map_update_elem(fd_links, &if_lan, &lan, BPF_ANY) ||
+	    bpf_map_update_elem(fd_links, &if_wan, &wan, BPF_ANY)) {
+		fprintf(stderr, "test_datapath: update tun46_links: %s\n", strerror(errno));
+		return -1;
+	}
 	if (bpf_map_update_elem(fd_config, &zero, &cfg, BPF_ANY)) {
 		fprintf(stderr, "test_datapath: update tun46_config: %s\n", strerror(errno));
 		return -1;
@@ -1050,9 +1080,10 @@ static void test_encap(void)
 			skip("encap/checksum-edge-output-csum-0000", "no IP ID gives that checksum");
 	}
 
-	/* VLAN-tagged input: the tag is not carried over */
+	/* VLAN-tagged input belongs to the kernel's VLAN device: untouched, no counter */
 	mk_inner(&in4, FLOW());
-	encap_case("encap/vlan-tagged-input-untagged-output", &in4, 100, P_A, mac_r2);
+	mk_lan(&f, &in4, 100);
+	lan_pass_case("encap/untouched-vlan-tagged", &f, 0, -1);
 
 	/* LPM longest match: 10.0.0.0/8 -> A, 10.1.0.0/16 -> B */
 	mk_inner(&in4, FLOW(.dst = "10.1.2.3"));
@@ -1115,7 +1146,7 @@ static void test_encap(void)
 
 	mk_inner(&in4, FLOW(.ttl = 1));
 	mk_lan(&f, &in4, 100);
-	lan_pass_case("encap/pass-ttl-1-vlan-tagged", &f, P_A, TUN46_C_ENCAP_PASS_TTL);
+	lan_pass_case("encap/untouched-ttl-1-vlan-tagged", &f, 0, -1);
 	mk_inner(&in4, FLOW(.proto = 1, .paylen = 0, .ttl = 1));
 	mk_lan(&f, &in4, -1);
 	while (f.len < 60)
@@ -1173,6 +1204,55 @@ static void test_encap(void)
 		pkt_put(&f, "\x00\x06\x08\x00", 4);
 		pkt_put(&f, in4.b, in4.len);
 		lan_pass_case("encap/untouched-double-vlan", &f, 0, -1);
+	}
+
+	/* The kernel decides (issue 8): frames not addressed to the port, martians,
+	 * and whatever the kernel routes elsewhere go to the kernel untouched. */
+	{
+		static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+		static const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
+		static const uint8_t other[6] = {0x02, 0x00, 0x00, 0x00, 0x01, 0x99};
+
+		mk_inner(&in4, FLOW());
+		mk_lan(&f, &in4, -1);
+		memcpy(f.b, bcast, 6);
+		lan_pass_case("encap/kernel-decides-broadcast-mac", &f, 0, -1);
+		memcpy(f.b, mcast, 6);
+		lan_pass_case("encap/kernel-decides-multicast-mac", &f, 0, -1);
+		memcpy(f.b, other, 6);
+		lan_pass_case("encap/kernel-decides-other-hosts-mac", &f, 0, -1);
+		memcpy(f.b, other, 6); /* again: an answer cached for the flow does not change it */
+		lan_pass_case("encap/kernel-decides-other-hosts-mac-cached", &f, 0, -1);
+	}
+	mk_inner(&in4, FLOW(.src = "0.0.0.0"));
+	lan_pass_inner("encap/kernel-decides-martian-source-0.0.0.0", &in4, 0, -1);
+	mk_inner(&in4, FLOW(.src = "127.0.0.1"));
+	lan_pass_inner("encap/kernel-decides-martian-source-127", &in4, 0, -1);
+	mk_inner(&in4, FLOW(.dst = "255.255.255.255"));
+	lan_pass_inner("encap/kernel-decides-limited-broadcast", &in4, 0, -1);
+	add_route("224.0.0.0", 4, P_A);
+	mk_inner(&in4, FLOW(.dst = "224.0.0.251"));
+	lan_pass_inner("encap/kernel-decides-multicast-destination", &in4, 0, -1);
+	del_route("224.0.0.0", 4);
+	/* the admin's more specific route, a local address and a policy rule win */
+	mk_inner(&in4, FLOW(.dst = "10.9.0.5"));
+	lan_pass_inner("encap/kernel-decides-more-specific-route", &in4, P_A, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+	mk_inner(&in4, FLOW(.dst = "10.8.0.1"));
+	lan_pass_inner("encap/kernel-decides-local-address", &in4, P_A, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+	mk_inner(&in4, FLOW(.dst = "10.8.0.255"));
+	lan_pass_inner("encap/kernel-decides-subnet-broadcast", &in4, P_A, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+	mk_inner(&in4, FLOW(.src = "192.168.1.77"));
+	lan_pass_inner("encap/kernel-decides-policy-rule", &in4, P_A, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+	/* RFC 1812: a bad header checksum is dropped, not forwarded */
+	mk_inner(&in4, FLOW());
+	in4.b[10] ^= 0x5a;
+	{
+		fx_new("encap/drop-bad-header-checksum", FX_XDP, prog_xdp_lan, if_lan);
+		mk_lan(&F.in, &in4, -1);
+		pkt_copy(&F.out, &F.in);
+		F.verdict = XDP_DROP;
+		expect_ctr(if_lan, P_A, TUN46_C_ENCAP_DROP_BAD_CSUM, 1);
+		fx_run();
 	}
 }
 
@@ -1422,6 +1502,47 @@ static void test_decap(void)
 	mk_wan(&f, OUTER(), in4.b, in4.len);
 	f.len = 14 + 39;
 	wan_pass_untouched("decap/untouched-ipv6-header-39-bytes", &f);
+
+	/* Header validation and the kernel's reverse-path rule (issue 8). */
+	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
+	mk_wan(&f, OUTER(), in4.b, in4.len);
+	f.b[14] = (uint8_t)((4 << 4) | (f.b[14] & 0x0f));
+	wan_drop_raw("decap/drop-outer-version-4", &f, 0, TUN46_C_DECAP_DROP_NOT_IPV6);
+	f.b[14] = (uint8_t)((15 << 4) | (f.b[14] & 0x0f));
+	wan_drop_raw("decap/drop-outer-version-15", &f, 0, TUN46_C_DECAP_DROP_NOT_IPV6);
+	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
+	in4.b[11] ^= 0x01;
+	decap_drop_case("decap/drop-inner-header-checksum", OUTER(), in4.b, in4.len, P_A,
+			TUN46_C_DECAP_DROP_INNER_CSUM);
+	add_route("0.0.0.0", 0, P_A); /* a hub route: the prefix check alone would take anything */
+	{
+		static const char *const martians[] = {"0.0.0.5", "127.0.0.1", "224.0.0.5", "240.0.0.1",
+						       "255.255.255.255"};
+		char name[96];
+		size_t k;
+
+		for (k = 0; k < sizeof(martians) / sizeof(martians[0]); k++) {
+			mk_inner(&in4, FLOW(.src = martians[k], .dst = "192.168.1.2"));
+			snprintf(name, sizeof(name), "decap/drop-martian-inner-source-%s", martians[k]);
+			decap_drop_case(name, OUTER(), in4.b, in4.len, P_A, TUN46_C_DECAP_DROP_MARTIAN);
+		}
+	}
+	mk_inner(&in4, FLOW(.src = "192.168.1.1", .dst = "192.168.1.2"));
+	decap_drop_case("decap/drop-inner-source-router-lan-address", OUTER(), in4.b, in4.len, P_A,
+			TUN46_C_DECAP_DROP_LOCAL_SOURCE);
+	mk_inner(&in4, FLOW(.src = "192.168.1.50", .dst = "192.168.1.2"));
+	decap_drop_case("decap/drop-inner-source-in-connected-lan", OUTER(), in4.b, in4.len, P_A,
+			TUN46_C_DECAP_DROP_RPF);
+	del_route("0.0.0.0", 0);
+	mk_inner(&in4, FLOW(.src = "10.8.0.1", .dst = "192.168.1.2"));
+	decap_drop_case("decap/drop-inner-source-local-address", OUTER(), in4.b, in4.len, P_A,
+			TUN46_C_DECAP_DROP_LOCAL_SOURCE);
+	mk_inner(&in4, FLOW(.src = "10.9.0.5", .dst = "192.168.1.2"));
+	decap_drop_case("decap/drop-inner-source-routed-elsewhere-rpf", OUTER(), in4.b, in4.len, P_A,
+			TUN46_C_DECAP_DROP_RPF);
+	/* `ip rule iif tun46`: the forward lookup is made as from the tunnel device */
+	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.99"));
+	decap_slow_case("decap/policy-rule-iif-tun46-honoured", OUTER(), &in4, P_A, TUN46_C_DECAP_PASS_FIB);
 }
 
 /* ------------------------------------------------------------------------ */

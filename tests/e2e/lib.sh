@@ -9,6 +9,8 @@
 #
 # With TOPO_BRIDGE=1 the WAN is a bridge in a switch namespace ($SW) with a
 # third WAN station $EVIL (fd00::66/64, eth0) for spoofing tests.
+# With TOPO_MIDDLE=1 an IPv6 router $MID (fd00::fe, IPv6 forwarding on) sits
+# between the sites: r1 wan0 -- w1 $MID w2 -- r2 wan0 (see topo_middle_up).
 #
 # Every namespace and every tun46 attachment made here is removed by an EXIT
 # trap, pass or fail.  Results are printed as "PASS name" / "FAIL name: why" /
@@ -197,6 +199,9 @@ topo_up() {
 		ip -n "$SW" link set br0 up
 		ip -n "$EVIL" addr add fd00::66/64 dev eth0 nodad
 		ip -n "$EVIL" link set eth0 up
+	elif [ "${TOPO_MIDDLE:-0}" = 1 ]; then
+		ns_new MID mid || return 1
+		veth "$R1" wan0 "$MID" w1 && veth "$R2" wan0 "$MID" w2 || return 1
 	else
 		veth "$R1" wan0 "$R2" wan0 || return 1
 	fi
@@ -224,6 +229,34 @@ topo_up() {
 	local h
 	for h in "$H1" "$H2"; do
 		nsx "$h" ethtool -K eth0 gro on >/dev/null 2>&1
+	done
+	if [ "${TOPO_MIDDLE:-0}" = 1 ]; then topo_middle_up || return 1; fi
+}
+
+# TOPO_MIDDLE=1: $MID routes between r1 (w1) and r2 (w2) with host routes;
+# r1 and r2 keep fd00::1/64 and fd00::2/64 and reach each other (and
+# fd00::fe) through it by static neighbour entries.  A real Linux router:
+# it sends ICMPv6 errors (packet too big, unreachable) from fd00::fe.
+topo_middle_up() {
+	local i m1 m2
+	nsx "$MID" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
+	ip -n "$MID" addr add fd00::fe/128 dev lo || return 1
+	for i in w1 w2; do
+		ip -n "$MID" link set "$i" up
+		# XDP_REDIRECT into a veth delivers only with GRO (or XDP) on the peer end;
+		# TX checksum off: what it forwards from a GRO aggregate would reach a
+		# native XDP program with unfinished checksums (a veth artefact, see
+		# hosts_for_mode; a real NIC finishes them)
+		nsx "$MID" ethtool -K "$i" gro on tx off >/dev/null 2>&1
+	done
+	ip -n "$MID" -6 route add fd00::1/128 dev w1 || return 1
+	ip -n "$MID" -6 route add fd00::2/128 dev w2 || return 1
+	m1=$(mac_of "$MID" w1) && m2=$(mac_of "$MID" w2) || return 1
+	for i in fd00::2 fd00::fe; do
+		ip -n "$R1" -6 neigh replace "$i" lladdr "$m1" dev wan0 nud permanent || return 1
+	done
+	for i in fd00::1 fd00::fe; do
+		ip -n "$R2" -6 neigh replace "$i" lladdr "$m2" dev wan0 nud permanent || return 1
 	done
 }
 
@@ -333,6 +366,17 @@ kernel_site() {
 	ip -n "$ns" -6 rule del pref 0 lookup local || return 1
 	ip -n "$ns" -6 rule add pref 1000 lookup local || return 1
 	: "$lan"
+}
+
+# seg6_unavailable: when this kernel cannot be the kernel SRv6 peer of
+# kernel_site (no seg6 lwtunnel), prints why and succeeds; otherwise fails
+# silently (also when the probe could not tell: kernel_site's own failure
+# then shows).  Probes once, in a throwaway namespace (scripts/probe-seg6.sh).
+seg6_unavailable() {
+	local why rc=0
+	why=$(bash "$ROOT/scripts/probe-seg6.sh") || rc=$?
+	[ "$rc" = 1 ] || return 1
+	echo "$why"
 }
 
 # The standard two tun46 sites of section 5 in MODE (extra args: peer options for both)

@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "backend.h"
+#include "be_internal.h"
 #include "unit.h"
 
 #define CHECK UNIT_CHECK
@@ -294,6 +295,11 @@ static int test_links(struct be *be)
 	int ports = pin_fd(be, "tun46_ports");
 
 	CHECK(t, v0 && v2 && v4 && ports >= 0, "veths missing");
+	/* veth far end without XDP or GRO: native XDP refused, nothing changed */
+	CHECK(t, sh("ethtool -K tv1 gro off >/dev/null 2>&1") == 0, "ethtool");
+	CHECK(t, be_link_attach(be, "tv0", TUN46_ROLE_LAN, TUN46_MODE_XDP) == -EOPNOTSUPP, "veth check (GRO off)");
+	CHECK(t, bpf_map_lookup_elem(ports, &v0, &v) != 0, "tv0 in ports after a refused attach");
+	CHECK(t, sh("for i in 1 3 5; do ethtool -K tv$i gro on >/dev/null 2>&1 || exit 1; done") == 0, "GRO on");
 	CHECK(t, be_link_attach(be, "tv0", TUN46_ROLE_LAN, TUN46_MODE_XDP) == 0, "attach lan xdp");
 	CHECK(t, bpf_xdp_query_id(v0, XDP_FLAGS_DRV_MODE, &xid) == 0 && xid == pinned_prog_id(be, "prog_xdp_lan"),
 	      "xdp_lan not attached natively (id %u)", xid);
@@ -326,7 +332,22 @@ static int test_links(struct be *be)
 	addr6("fd00::1", &want);
 	CHECK(t, be_local_auto(be, &remote, &local) == 0 && !memcmp(&local, &want, 16), "local auto from the WAN");
 
-	CHECK(t, be_link_detach(be, "tv0") == 0, "detach tv0");
+	{
+		struct tun46_link l;
+		struct tun46_config c0, c1;
+		uint8_t mac[6];
+		uint32_t a4, key = 0;
+		int links_fd = pin_fd(be, "tun46_links"), cfg_fd = pin_fd(be, "tun46_config");
+
+		CHECK(t, links_fd >= 0 && cfg_fd >= 0 && bpf_map_lookup_elem(links_fd, &v0, &l) == 0, "tv0 record");
+		CHECK(t, port_identity("tv0", mac, &a4) == 0 && !memcmp(mac, l.mac, 6), "tv0's MAC recorded");
+		CHECK(t, bpf_map_lookup_elem(cfg_fd, &key, &c0) == 0, "config");
+		CHECK(t, be_link_detach(be, "tv0") == 0, "detach tv0");
+		CHECK(t, bpf_map_lookup_elem(cfg_fd, &key, &c1) == 0 && c1.gen == c0.gen + 1,
+		      "detach bumps the cache generation (%u -> %u)", c0.gen, c1.gen);
+		close(links_fd);
+		close(cfg_fd);
+	}
 	CHECK(t, bpf_xdp_query_id(v0, XDP_FLAGS_DRV_MODE, &xid) == 0 && xid == 0, "XDP left on tv0");
 	CHECK(t, bpf_map_lookup_elem(ports, &v0, &v) != 0, "tv0 still in ports");
 	CHECK(t, be_link_detach(be, "tv0") == -ENOENT, "double detach");
@@ -360,6 +381,25 @@ static int test_stats(struct be *be)
 	CHECK(t, i < (int)n && e[i].sum.c[TUN46_C_ENCAP_PACKETS] == (uint64_t)ncpu * (ncpu + 1) / 2, "sum over %d cpus",
 	      ncpu);
 	free(e);
+	{ /* the reserved fast slot: stats_map_full, read as the (ifindex 0, peer 0) entry */
+		int ffd = pin_fd(be, "tun46_stats_fast");
+		uint32_t slot = TUN46_STATS_FULL_SLOT;
+		struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
+
+		CHECK(t, ffd >= 0 && fv, "stats_fast pin");
+		for (i = 0; i < ncpu; i++)
+			fv[i].c.c[TUN46_C_STATS_MAP_FULL] = 2;
+		CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed the full slot");
+		CHECK(t, be_stats_read(be, &e, &n) == 0, "read full");
+		for (i = 0; i < (int)n; i++)
+			if (e[i].ifindex == 0)
+				break;
+		CHECK(t, i < (int)n && e[i].sum.c[TUN46_C_STATS_MAP_FULL] == (uint64_t)ncpu * 2,
+		      "stats_map_full not read from the reserved slot");
+		free(e);
+		free(fv);
+		close(ffd);
+	}
 	CHECK(t, be_stats_reset(be) == 0, "reset");
 	CHECK(t, be_stats_read(be, &e, &n) == 0, "read again");
 	for (i = 0; i < (int)n; i++)
