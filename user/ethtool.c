@@ -54,30 +54,35 @@ static int ethtool_ioctl(int fd, const char *ifname, void *cmd)
 /* The device's feature names: *names holds n strings of ETH_GSTRING_LEN. */
 static int feature_names(int fd, const char *ifname, char **names, uint32_t *n)
 {
-	struct {
+	union { /* the header and the one length it returns */
 		struct ethtool_sset_info hdr;
-		uint32_t len;
-	} sset = {.hdr = {.cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES}};
+		uint8_t buf[sizeof(struct ethtool_sset_info) + sizeof(uint32_t)];
+	} sset;
 	struct ethtool_gstrings *gs;
+	uint32_t len;
 	int err;
 
+	memset(&sset, 0, sizeof(sset));
+	sset.hdr.cmd = ETHTOOL_GSSET_INFO;
+	sset.hdr.sset_mask = 1ULL << ETH_SS_FEATURES;
 	err = ethtool_ioctl(fd, ifname, &sset);
 	if (err)
 		return err;
-	if (!(sset.hdr.sset_mask & (1ULL << ETH_SS_FEATURES)) || !sset.len || sset.len > 4096)
+	len = sset.hdr.data[0];
+	if (!(sset.hdr.sset_mask & (1ULL << ETH_SS_FEATURES)) || !len || len > 4096)
 		return -EOPNOTSUPP;
-	gs = calloc(1, sizeof(*gs) + (size_t)sset.len * ETH_GSTRING_LEN);
+	gs = calloc(1, sizeof(*gs) + (size_t)len * ETH_GSTRING_LEN);
 	if (!gs)
 		return -ENOMEM;
 	gs->cmd = ETHTOOL_GSTRINGS;
 	gs->string_set = ETH_SS_FEATURES;
-	gs->len = sset.len;
+	gs->len = len;
 	err = ethtool_ioctl(fd, ifname, gs);
 	if (err) {
 		free(gs);
 		return err;
 	}
-	*n = gs->len < sset.len ? gs->len : sset.len;
+	*n = gs->len < len ? gs->len : len;
 	*names = malloc((size_t)*n * ETH_GSTRING_LEN);
 	if (!*names) {
 		free(gs);
