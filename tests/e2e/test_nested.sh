@@ -118,9 +118,11 @@ EOF
 }
 
 # pcap_start NS IF FILE: a capture of the VXLAN frames IF receives (what the
-# host sends itself may still hold partial checksums), written as pcap
+# host sends itself may still hold partial checksums), written as pcap.
+# `ip netns exec` execs tcpdump, so $! is tcpdump itself (a backgrounded
+# shell function would leave tcpdump running after the kill).
 pcap_start() {
-	nsx "$1" tcpdump -U --immediate-mode -n -Q in -i "$2" -w "$3" udp port "$VX_PORT" 2>"$3.err" &
+	ip netns exec "$1" tcpdump -U --immediate-mode -n -Q in -i "$2" -w "$3" udp port "$VX_PORT" 2>"$3.err" &
 	E2E_PIDS+=($!)
 	PCAP_PID=$!
 	local i
