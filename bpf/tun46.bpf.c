@@ -30,6 +30,7 @@
 #include "lib/icmp.h"
 #include "lib/frag.h"
 #include "lib/tcdecap.h"
+#include "lib/nested.h"
 
 #ifndef PACKET_HOST
 #define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
@@ -311,8 +312,8 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 	}
 	if (!slow && tc_lan_forward_fixup(skb, pl))
 		goto drop;
-	if (bpf_skb_adjust_room(skb, pl->outer_len, BPF_ADJ_ROOM_MAC, flags))
-		goto drop;
+	if (encap_make_room(skb, pl->outer_len, flags, count_if, pl->peer_id)) /* counted; nested tunnels too */
+		return TC_ACT_SHOT;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	eth = data;

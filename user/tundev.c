@@ -43,6 +43,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
+#include "ethtool.h"
 
 static void sysctl_write(const char *path, const char *val)
 {
@@ -304,6 +305,7 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		be_err("cannot bring the tunnel device %s up with MTU %u: %s", name, mtu, strerror(-err));
 		goto fail;
 	}
+	(void)ethtool_tunnel_gso_off(name); /* GSO of nested tunnels: segmented before tc_tun */
 	prog_fd = prog_open_pinned(be, BE_PROG_TC_TUN);
 	if (prog_fd < 0) {
 		err = prog_fd;
