@@ -369,7 +369,7 @@ int tc_lan(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	if (v != V_GO) {
-		if (pl.reason == TUN46_C_ENCAP_PASS_TOO_BIG && skb->gso_segs > 1)
+		if (pl.reason == TUN46_C_ENCAP_PASS_TOO_BIG && (skb->gso_segs > 1 || skb->gso_size))
 			pl.reason = TUN46_C_ENCAP_PASS_GSO;
 		stats_inc(skb->ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_OK;
@@ -378,7 +378,7 @@ int tc_lan(struct __sk_buff *skb)
 		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_BAD_CSUM);
 		return TC_ACT_SHOT;
 	}
-	if (skb->gso_segs > 1) {
+	if (skb->gso_segs > 1 || skb->gso_size) {
 		/* GRO/GSO aggregate: the kernel routes it into the tunnel
 		 * device, checks every segment against the MTU, and tc_tun
 		 * encapsulates it keeping GSO. */

@@ -491,7 +491,7 @@ EOF
 capture_start() {
 	local ns=$1 ifn=$2 file=$3
 	shift 3
-	nsx "$ns" tcpdump -l -nn -xx -i "$ifn" "$@" >"$file" 2>"$file.err" &
+	ip netns exec "$ns" tcpdump -l -nn -xx -i "$ifn" "$@" >"$file" 2>"$file.err" &
 	E2E_PIDS+=($!)
 	CAPTURE_PID=$!
 	local i
