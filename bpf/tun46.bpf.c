@@ -64,6 +64,7 @@ int xdp_lan(struct xdp_md *ctx)
 	enum lan_route lr;
 	enum verdict v;
 	int rc, delta, act;
+	__u64 now;
 
 	iph = (void *)(eth + 1);
 	/* Only unicast IPv4 frames are candidates; VLAN-tagged frames belong to
@@ -78,7 +79,8 @@ int xdp_lan(struct xdp_md *ctx)
 	if (v == V_NOT_OURS)
 		return XDP_PASS;
 	/* The kernel decides: only what it routes into the tunnel device. */
-	lr = lan_route_cached(ctx, eth, iph, in_ifindex, cfg);
+	now = bpf_ktime_get_ns(); /* one clock read for both caches */
+	lr = lan_route_cached(ctx, eth, iph, in_ifindex, cfg, now);
 	if (lr == LR_NOT_US)
 		return XDP_PASS;
 	if (lr == LR_KERNEL) {
@@ -94,7 +96,7 @@ int xdp_lan(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 
-	rc = encap_nexthop(ctx, &pl, pl.peer, cfg);
+	rc = encap_nexthop(ctx, &pl, pl.peer, cfg, now);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
 		stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
 		return XDP_PASS;

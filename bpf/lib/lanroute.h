@@ -49,10 +49,9 @@ static __always_inline bool lan_fib_to_tunnel(void *ctx, const struct iphdr *iph
  */
 static __always_inline enum lan_route lan_route_cached(struct xdp_md *ctx, const struct ethhdr *eth,
 						       const struct iphdr *iph, __u32 in_ifindex,
-						       const struct tun46_config *cfg)
+						       const struct tun46_config *cfg, __u64 now)
 {
 	struct tun46_nh4 *e = nh4_slot(iph);
-	__u64 now = bpf_ktime_get_ns();
 	struct tun46_link *link;
 	bool tunnel;
 

@@ -42,11 +42,10 @@ struct {
  * tun46_ports.
  */
 static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const struct tun46_peer *peer,
-					 const struct tun46_config *cfg)
+					 const struct tun46_config *cfg, __u64 now)
 {
 	__u32 slot = pl->peer_id & (TUN46_NH_SLOTS - 1);
 	struct tun46_nh *nh = bpf_map_lookup_elem(&tun46_nh, &slot);
-	__u64 now = bpf_ktime_get_ns();
 	__u32 inner_len = pl->inner_len;
 	int rc;
 
