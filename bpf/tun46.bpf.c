@@ -26,6 +26,7 @@
 #include "lib/decap.h"
 #include "lib/nhcache.h"
 #include "lib/lanroute.h"
+#include "lib/portmac.h"
 #include "lib/pmtu.h"
 #include "lib/icmp.h"
 #include "lib/frag.h"
@@ -69,7 +70,8 @@ int xdp_lan(struct xdp_md *ctx)
 	iph = (void *)(eth + 1);
 	/* Only unicast IPv4 frames are candidates; VLAN-tagged frames belong to
 	 * the kernel's VLAN device, broadcast and multicast to the kernel. */
-	if (!cfg || (void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || (eth->h_dest[0] & 1))
+	if (!cfg || (void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    !port_mac_ok(in_ifindex, eth->h_dest, cfg))
 		return XDP_PASS;
 	if (ipv4_martian(iph->saddr) || ipv4_martian(iph->daddr))
 		return XDP_PASS;
@@ -80,9 +82,7 @@ int xdp_lan(struct xdp_md *ctx)
 		return XDP_PASS;
 	/* The kernel decides: only what it routes into the tunnel device. */
 	now = bpf_ktime_get_ns(); /* one clock read for both caches */
-	lr = lan_route_cached(ctx, eth, iph, in_ifindex, cfg, now);
-	if (lr == LR_NOT_US)
-		return XDP_PASS;
+	lr = lan_route_cached(ctx, iph, in_ifindex, cfg, now);
 	if (lr == LR_KERNEL) {
 		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
 		return XDP_PASS;
@@ -173,7 +173,9 @@ int xdp_wan(struct xdp_md *ctx)
 	__u32 frame_len;
 
 	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IPV6))
+	/* Only frames to this port's MAC: the kernel drops other hosts' */
+	if ((void *)(ip6 + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IPV6) || !cfg ||
+	    !port_mac_ok(in_ifindex, eth->h_dest, cfg))
 		return XDP_PASS;
 	frame_len = data_end - data;
 
@@ -475,8 +477,9 @@ int tc_wan(struct __sk_buff *skb)
 	if ((void *)(meta + 1) <= meta_end && meta->magic == TUN46_META_MAGIC && skb->protocol == bpf_htons(ETH_P_IP))
 		return tc_to_tunnel(skb);
 
-	if (skb->protocol != bpf_htons(ETH_P_IPV6) || skb->vlan_present)
-		return TC_ACT_OK; /* as xdp_wan: VLAN-tagged frames are not ours */
+	/* as xdp_wan: VLAN-tagged frames and frames to other MACs are not ours */
+	if (skb->protocol != bpf_htons(ETH_P_IPV6) || skb->vlan_present || skb->pkt_type != PACKET_HOST)
+		return TC_ACT_OK;
 	skb_pull_headers(skb, DECAP_PULL);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

@@ -169,9 +169,7 @@ struct tun46_nh4 {
 	__u32 ifindex; /* egress (in tun46_ports), or the tunnel device for a LAN-side answer */
 	__u8 smac[6];
 	__u8 dmac[6];
-	__u32 gen;	  /* tun46_config.gen when made */
-	__u8 port_mac[6]; /* LAN-side answers: the input port's MAC (frames to others are not ours) */
-	__u8 pad[2];
+	__u32 gen; /* tun46_config.gen when made */
 };
 
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */

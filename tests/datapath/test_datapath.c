@@ -730,6 +730,13 @@ static void test_decap(void)
 	mk_inner(&in4, FLOW(.src = "10.9.0.5", .dst = "192.168.1.2"));
 	decap_drop_case("decap/drop-inner-source-routed-elsewhere-rpf", OUTER(), in4.b, in4.len, P_A,
 			TUN46_C_DECAP_DROP_RPF);
+	/* frames for another host (a promiscuous WAN port) or a multicast MAC: the kernel's */
+	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
+	mk_wan(&f, OUTER(), in4.b, in4.len);
+	f.b[5] ^= 0x77;
+	wan_pass_untouched("decap/untouched-other-hosts-mac", &f);
+	f.b[0] = 0x33, f.b[1] = 0x33;
+	wan_pass_untouched("decap/untouched-multicast-mac", &f);
 	/* `ip rule iif tun46`: the forward lookup is made as from the tunnel device */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.99"));
 	decap_slow_case("decap/policy-rule-iif-tun46-honoured", OUTER(), &in4, P_A, TUN46_C_DECAP_PASS_FIB);

@@ -39,7 +39,7 @@
 
 static struct tun46 *skel;
 static int fd_stats, fd_stats_fast, fd_frag, prog_tc_wan, prog_xdp_wan, ncpus;
-static uint32_t if_lan, if_wan, if_tun;
+static uint32_t if_lan, if_wan, if_tun, if_tunp;
 static uint8_t mac_lan[6], mac_wan[6], mac_tun[6], mac_h1[6], mac_r2[6];
 static int n_pass, n_fail;
 
@@ -94,6 +94,7 @@ static int setup_netns(void)
 	if_lan = if_nametoindex("lan");
 	if_wan = if_nametoindex("wan");
 	if_tun = if_nametoindex("tun46");
+	if_tunp = if_nametoindex("tun46p");
 	mac_addr(mac_lan, "02:00:00:00:01:01");
 	mac_addr(mac_wan, "02:00:00:00:00:01");
 	mac_addr(mac_tun, "02:00:00:00:46:46");
@@ -107,7 +108,8 @@ static int setup_maps(void)
 	struct tun46_peer p = {.flags = TUN46_PEER_F_ACTIVE, .hoplimit = 64, .mtu = TUN46_DEFAULT_MTU};
 	struct tun46_route_key rk = {.prefixlen = 8, .addr = htonl(ip4_addr("10.0.0.0"))};
 	struct tun46_route rv = {.peer_id = P_A};
-	struct tun46_config cfg = {.tun_ifindex = if_tun};
+	struct tun46_config cfg = {.tun_ifindex = if_tun, .tunp_ifindex = if_tunp};
+	struct tun46_link lan = {.role = TUN46_ROLE_LAN}, wan = {.role = TUN46_ROLE_WAN};
 	struct tun46_decap d = {.peer_id = P_A, .flags = TUN46_PEER_F_ACTIVE};
 	uint32_t id = P_A, zero = 0, port[2] = {if_lan, if_wan};
 	int i;
@@ -124,6 +126,12 @@ static int setup_maps(void)
 	for (i = 0; i < 2; i++)
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tun46_ports), &port[i], &port[i], BPF_ANY))
 			return -1;
+	/* the ports' MACs, as attach records them: XDP takes only frames to them */
+	memcpy(lan.mac, mac_lan, 6);
+	memcpy(wan.mac, mac_wan, 6);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tun46_links), &port[0], &lan, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.tun46_links), &port[1], &wan, BPF_ANY))
+		return -1;
 	return 0;
 }
 
