@@ -8,6 +8,7 @@ pkgs=(
 	libclang-rt-14-dev clang-format
 	iproute2 iputils-ping traceroute ethtool tcpdump iperf3 netcat-openbsd
 	gnuplot-nox procps kmod socat jq python3 nftables
+	qemu-system-x86 cpio xz-utils zstd
 )
 
 missing=()
