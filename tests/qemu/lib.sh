@@ -225,7 +225,7 @@ qemu_boot() {
 	local args=(-nodefaults -display none -no-reboot -M pc -cpu max
 		-accel tcg,thread=multi -smp "$QEMU_SMP" -m 768
 		-kernel "$QK_DIR/vmlinuz" -initrd "$initrd"
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 net.ifnames=0 tsc=reliable"
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 net.ifnames=0 tsc=reliable mitigations=off"
 		-serial "file:$QVM_DIR/console.log"
 		-chardev "pipe,id=ctl,path=$QVM_DIR/ctl" -serial chardev:ctl)
 	for t in "$@"; do
