@@ -194,6 +194,8 @@ qemu_initramfs() {
 	ln -s ../run "$root/var/run"
 	bb=$(qemu_busybox) || return 1
 	_qemu_copy_prog "$root" "$bb" /bin/busybox
+	# dash as /bin/sh: busybox sh prefers its own applets (ip, tc) to PATH
+	_qemu_copy_prog "$root" "$(readlink -f /bin/sh)" /bin/sh
 	for p in $QEMU_PROGS; do
 		_qemu_copy_prog "$root" "$(command -v "$p")"
 	done
@@ -236,7 +238,9 @@ qemu_boot() {
 	done
 	# the control pipe: opened read-write here so that neither side blocks
 	exec {QVM_IN}<>"$QVM_DIR/ctl.in" {QVM_OUT}<>"$QVM_DIR/ctl.out"
-	nsx "$QVM_NS" "$QEMU" "${args[@]}" >"$QVM_DIR/qemu.log" 2>&1 &
+	# not through a shell function: $! must be qemu itself (ip netns exec
+	# execs it), so that the teardown's kill reaches it
+	ip netns exec "$QVM_NS" "$QEMU" "${args[@]}" >"$QVM_DIR/qemu.log" 2>&1 &
 	QVM_PID=$!
 	E2E_PIDS+=("$QVM_PID")
 	local line t0=$SECONDS
