@@ -98,8 +98,32 @@ _qemu_fetch() {
 	[ -n "$deb" ] && echo "$deb"
 }
 
+# _qemu_vmlinux VMLINUZ OUT: the uncompressed ELF kernel inside a bzImage
+# (the first xz or zstd stream, as the kernel's scripts/extract-vmlinux
+# finds it).  qemu boots it directly through its PVH entry (CONFIG_PVH),
+# which spares the guest the decompression: 5 to 7 s less per boot under TCG.
+_qemu_vmlinux() {
+	local in=$1 out=$2 m pat off
+	for m in xz zstd; do
+		case $m in
+		xz) pat='\xfd7zXZ\x00' ;;
+		zstd) pat='\x28\xb5\x2f\xfd' ;;
+		esac
+		for off in $(LC_ALL=C grep -obUaP "$pat" "$in" | cut -d: -f1 | head -n 3); do
+			tail -c +$((off + 1)) "$in" | "$m" -dc >"$out" 2>/dev/null
+			if [ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] &&
+				LC_ALL=C grep -qa 'Xen' "$out"; then
+				return 0
+			fi
+		done
+	done
+	rm -f "$out"
+	return 1
+}
+
 # qemu_kernel SERIES: prepares the kernel of SERIES in the cache and sets
-# QK_DIR (vmlinuz, modules/*.ko, modules/order, release) and QK_PKG.
+# QK_DIR (vmlinuz, vmlinux if it could be extracted, modules/*.ko,
+# modules/order, release), QK_PKG and QK_IMAGE (the file to boot).
 # Only the modules of $QEMU_MODULES and their dependencies are kept.
 qemu_kernel() {
 	local series=$1 pkg dir deb tmp rel m line f
@@ -111,7 +135,10 @@ qemu_kernel() {
 	dir="$QEMU_CACHE/$pkg"
 	QK_PKG=$pkg
 	QK_DIR=$dir
-	if [ -f "$dir/ready" ] && [ "$(cat "$dir/ready")" = "$QEMU_MODULES" ]; then
+	QK_IMAGE=$dir/vmlinux
+	[ "${QEMU_KIMG:-}" = vmlinuz ] && QK_IMAGE=$dir/vmlinuz
+	if [ -f "$dir/ready" ] && [ "$(cat "$dir/ready")" = "2 $QEMU_MODULES" ]; then
+		[ -f "$QK_IMAGE" ] || QK_IMAGE=$dir/vmlinuz
 		return 0
 	fi
 	deb=$(_qemu_fetch "$pkg" "$QEMU_CACHE/deb") || return 1
@@ -128,6 +155,7 @@ qemu_kernel() {
 	rm -rf "$dir.new"
 	mkdir -p "$dir.new/modules"
 	cp "$tmp/boot/vmlinuz-$rel" "$dir.new/vmlinuz"
+	_qemu_vmlinux "$dir.new/vmlinuz" "$dir.new/vmlinux"
 	cp "$tmp/boot/config-$rel" "$dir.new/config"
 	echo "$rel" >"$dir.new/release"
 	: >"$dir.new/modules/order"
@@ -150,7 +178,8 @@ qemu_kernel() {
 	done
 	rm -rf "$tmp" "$dir"
 	mv "$dir.new" "$dir"
-	echo "$QEMU_MODULES" >"$dir/ready"
+	echo "2 $QEMU_MODULES" >"$dir/ready"
+	[ -f "$QK_IMAGE" ] || QK_IMAGE=$dir/vmlinuz
 }
 
 # qemu_busybox: path of a busybox binary for the guest (busybox-static's,
@@ -224,9 +253,9 @@ qemu_boot() {
 	ns_new QVM_NS vm || return 1
 	QVM_DIR=$(mktemp -d "$E2E_TMP/vm.XXXXXX")
 	mkfifo "$QVM_DIR/ctl.in" "$QVM_DIR/ctl.out"
-	local args=(-nodefaults -display none -no-reboot -M pc -cpu max
+	local args=(-nodefaults -display none -no-reboot -M pc -cpu "${QEMU_CPU:-max}"
 		-accel tcg,thread=multi -smp "$QEMU_SMP" -m 768
-		-kernel "$QK_DIR/vmlinuz" -initrd "$initrd"
+		-kernel "$QK_IMAGE" -initrd "$initrd"
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 net.ifnames=0 tsc=reliable mitigations=off"
 		-serial "file:$QVM_DIR/console.log"
 		-chardev "pipe,id=ctl,path=$QVM_DIR/ctl" -serial chardev:ctl)
