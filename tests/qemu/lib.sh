@@ -133,6 +133,7 @@ qemu_kernel() {
 		return 1
 	}
 	dir="$QEMU_CACHE/$pkg"
+	# shellcheck disable=SC2034 # the tests print it
 	QK_PKG=$pkg
 	QK_DIR=$dir
 	QK_IMAGE=$dir/vmlinux
@@ -147,7 +148,7 @@ qemu_kernel() {
 		rm -rf "$tmp"
 		return 1
 	}
-	rel=$(ls "$tmp/lib/modules" | head -n 1)
+	rel=$(find "$tmp/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n 1)
 	depmod -b "$tmp" "$rel" || {
 		rm -rf "$tmp"
 		return 1
@@ -253,6 +254,7 @@ qemu_boot() {
 	ns_new QVM_NS vm || return 1
 	QVM_DIR=$(mktemp -d "$E2E_TMP/vm.XXXXXX")
 	mkfifo "$QVM_DIR/ctl.in" "$QVM_DIR/ctl.out"
+	# shellcheck disable=SC2054 # qemu options are comma-separated
 	local args=(-nodefaults -display none -no-reboot -M pc -cpu "${QEMU_CPU:-max}"
 		-accel tcg,thread=multi -smp "$QEMU_SMP" -m 768
 		-kernel "$QK_IMAGE" -initrd "$initrd"

@@ -70,12 +70,12 @@ mode_prep() {
 # (or the sender's cached path MTU, learnt from that announcement: "local
 # error: message too long, mtu=N")
 fragneeded() {
-	nsx "$1" ping -n -c 2 -i 0.3 -W 2 -M do -s $(($3 - 28)) "$2" >"$E2E_TMP/fn.out" 2>&1
+	nsx "$1" ping -n -c 2 -i 0.3 -W 2 -M "do" -s $(($3 - 28)) "$2" >"$E2E_TMP/fn.out" 2>&1
 	sed -n 's/.*mtu \?= \?\([0-9]*\).*/\1/p' "$E2E_TMP/fn.out" | head -n 1
 }
 
 # dfpass NS DST SIZE: a DF packet of SIZE bytes gets through
-dfpass() { [ "$(ping_count "$1" "$2" -c 2 -W 3 -M do -s $(($3 - 28)))" = 2 ]; }
+dfpass() { [ "$(ping_count "$1" "$2" -c 2 -W 3 -M "do" -s $(($3 - 28)))" = 2 ]; }
 
 # wire_check K MODE LIMIT: capture on r1's tap while pinging both ways; the
 # IPv6 next header, hop limit and (with LIMIT) the 8 option bytes of each
@@ -171,7 +171,8 @@ run_mode() {
 	ip -n "$H2" route flush cache
 	t46 -n "$R1" link detach dev lan0 >/dev/null
 	t46 -n "$R1" link detach dev wan0 >/dev/null
-	E2E_ATTACHED=()
+	E2E_ATTACHED=() # detached above
+	: "${E2E_ATTACHED[@]}"
 }
 
 for k in $QEMU_KERNELS; do
