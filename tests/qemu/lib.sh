@@ -89,7 +89,9 @@ _qemu_fetch() {
 	chmod 755 "$dir"
 	deb=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
 	if [ -z "$deb" ]; then
-		(cd "$dir" && apt-get download -qq "$pkg") >"$dir/download.log" 2>&1 || {
+		# stale package lists (the version was superseded): update once, retry
+		(cd "$dir" && apt-get download -qq "$pkg") >"$dir/download.log" 2>&1 ||
+			{ apt-get update -qq && (cd "$dir" && apt-get download -qq "$pkg"); } >"$dir/download.log" 2>&1 || {
 			echo "apt-get download $pkg failed: $(tail -n 2 "$dir/download.log" | tr '\n' ' ')" >&2
 			return 1
 		}
@@ -126,6 +128,16 @@ _qemu_vmlinux() {
 # modules/order, release), QK_PKG and QK_IMAGE (the file to boot).
 # Only the modules of $QEMU_MODULES and their dependencies are kept.
 qemu_kernel() {
+	# one preparation at a time (tests of other checkouts share the cache)
+	mkdir -p "$QEMU_CACHE" || return 1
+	local lk rc=0
+	exec {lk}>"$QEMU_CACHE/.lock"
+	flock "$lk"
+	_qemu_kernel "$@" || rc=$?
+	exec {lk}>&-
+	return "$rc"
+}
+_qemu_kernel() {
 	local series=$1 pkg dir deb tmp rel m line f
 	pkg=$(_qemu_pkg_name "$series")
 	[ -n "$pkg" ] || {
@@ -186,11 +198,14 @@ qemu_kernel() {
 # qemu_busybox: path of a busybox binary for the guest (busybox-static's,
 # unpacked into the cache; else the host's busybox with its libraries)
 qemu_busybox() {
-	local d="$QEMU_CACHE/busybox-static" deb
+	local d="$QEMU_CACHE/busybox-static" deb lk
 	if [ ! -x "$d/bin/busybox" ]; then
-		if deb=$(_qemu_fetch busybox-static "$QEMU_CACHE/deb" 2>/dev/null); then
+		exec {lk}>"$QEMU_CACHE/.lock"
+		flock "$lk"
+		[ -x "$d/bin/busybox" ] || if deb=$(_qemu_fetch busybox-static "$QEMU_CACHE/deb" 2>/dev/null); then
 			rm -rf "$d" && mkdir -p "$d" && dpkg-deb -x "$deb" "$d"
 		fi
+		exec {lk}>&-
 	fi
 	if [ -x "$d/bin/busybox" ]; then
 		echo "$d/bin/busybox"
