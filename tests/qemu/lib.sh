@@ -266,7 +266,10 @@ qemu_initramfs() {
 qemu_boot() {
 	local name=$1 initrd=$2 i=0 t
 	shift 2
-	ns_new QVM_NS vm || return 1
+	ns_new QVM_NS vm || {
+		fail "$name" "could not create the guest's namespace"
+		return 1
+	}
 	QVM_DIR=$(mktemp -d "$E2E_TMP/vm.XXXXXX")
 	mkfifo "$QVM_DIR/ctl.in" "$QVM_DIR/ctl.out"
 	# shellcheck disable=SC2054 # qemu options are comma-separated
@@ -277,7 +280,10 @@ qemu_boot() {
 		-serial "file:$QVM_DIR/console.log"
 		-chardev "pipe,id=ctl,path=$QVM_DIR/ctl" -serial chardev:ctl)
 	for t in "$@"; do
-		ip -n "$QVM_NS" tuntap add dev "$t" mode tap multi_queue || return 1
+		ip -n "$QVM_NS" tuntap add dev "$t" mode tap multi_queue || {
+			fail "$name" "could not create tap $t"
+			return 1
+		}
 		args+=(-netdev "tap,id=n$i,ifname=$t,script=no,downscript=no,vhost=off,queues=$QEMU_QUEUES"
 			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:00:00:0$((i + 1)),mq=on,vectors=$((2 * QEMU_QUEUES + 2))")
 		i=$((i + 1))

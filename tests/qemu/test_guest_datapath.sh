@@ -57,6 +57,7 @@ for k in $QEMU_KERNELS; do
 		fail "$k/test_datapath" "no results or exit status '${st:-none}' without a FAIL line: $(tail -n 15 "$E2E_TMP/dp.$k.log" | tr '\n' ' ' | head -c 800)"
 	fi
 	qemu_down
+	topo_down
 	log "$k: $((SECONDS - t0)) s"
 done
 e2e_finish
