@@ -259,9 +259,10 @@ qemu_initramfs() {
 
 # ---- the guest ----
 
-# qemu_boot NAME INITRD TAP...: start the guest in a new namespace $QVM_NS
-# holding the taps TAP... (one virtio-net NIC each, guest eth0, eth1, ... in
-# that order, MACs 52:54:00:00:00:0N); waits for the command server.  Move the
+# qemu_boot NAME INITRD TAP[:DEVICE-OPTIONS]...: start the guest in a new
+# namespace $QVM_NS holding the taps TAP... (one virtio-net NIC each, guest
+# eth0, eth1, ... in that order, MACs 52:54:00:00:00:0N; DEVICE-OPTIONS are
+# added to its -device virtio-net-pci); waits for the command server.  Move the
 # taps where they belong afterwards with qemu_tap_to.
 qemu_boot() {
 	local name=$1 initrd=$2 i=0 t
@@ -279,13 +280,20 @@ qemu_boot() {
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 net.ifnames=0 tsc=reliable mitigations=off"
 		-serial "file:$QVM_DIR/console.log"
 		-chardev "pipe,id=ctl,path=$QVM_DIR/ctl" -serial chardev:ctl)
+	local opts
 	for t in "$@"; do
+		opts=
+		case "$t" in *:*)
+			opts=,${t#*:}
+			t=${t%%:*}
+			;;
+		esac
 		ip -n "$QVM_NS" tuntap add dev "$t" mode tap multi_queue || {
 			fail "$name" "could not create tap $t"
 			return 1
 		}
 		args+=(-netdev "tap,id=n$i,ifname=$t,script=no,downscript=no,vhost=off,queues=$QEMU_QUEUES"
-			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:00:00:0$((i + 1)),mq=on,vectors=$((2 * QEMU_QUEUES + 2))")
+			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:00:00:0$((i + 1)),mq=on,vectors=$((2 * QEMU_QUEUES + 2))$opts")
 		i=$((i + 1))
 	done
 	# the control pipe: opened read-write here so that neither side blocks

@@ -10,8 +10,10 @@
 #
 # Checks, per kernel and guest mode: attach, native XDP on virtio-net without
 # the "slower locked tx mode" warning, pings both ways, 1400-byte DF pings,
-# a 2 MiB TCP transfer each way (sha256), and the guest's counters (every
-# packet of the pings and transfers through the fast path, no drops).
+# a 2 MiB TCP transfer each way (sha256), and the guest's counters (the
+# transfers' bytes encapsulated and decapsulated, no drop counter moving);
+# then a third NIC with ctrl_guest_offloads=off, where the kernel refuses
+# native XDP: tun46's refusal must carry the kernel's reason.
 # Mode tc on 6.1 fails until tun46 decapsulates in TC without
 # BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (6.3+): the failure says so (decap_drop_adjust).
 # One guest boot per kernel.
@@ -132,6 +134,25 @@ run_mode() {
 	gx 'tun46 stats reset' >/dev/null
 }
 
+# refusal_check K: a virtio-net NIC whose guest offloads cannot be switched
+# off (qemu ctrl_guest_offloads=off, guest eth2): the kernel refuses native
+# XDP ("Can't set XDP while host is implementing GRO_HW/CSUM"); tun46 must
+# refuse `mode xdp` and pass on the kernel's reason, not claim that the
+# driver has no native XDP
+refusal_check() {
+	local k=$1 out rc=0
+	out=$(gx 'ip link set eth2 up; tun46 link attach dev eth2 role lan mode xdp') || rc=$?
+	gx 'tun46 link detach dev eth2' >/dev/null 2>&1
+	out=$(printf '%s' "$out" | tr '\n' ' ' | head -c 400)
+	if [ "$rc" = 0 ]; then
+		fail "$k/xdp-refusal-reason" "tun46 attached mode xdp to a virtio NIC with ctrl_guest_offloads=off: $out"
+	elif printf '%s' "$out" | grep -q 'GRO_HW/CSUM'; then
+		pass "$k/xdp-refusal-reason"
+	else
+		fail "$k/xdp-refusal-reason" "refused without the kernel's reason (GRO_HW/CSUM): $out"
+	fi
+}
+
 for k in $QEMU_KERNELS; do
 	t0=$SECONDS
 	if ! qemu_kernel "$k" >"$E2E_TMP/kernel.log" 2>&1; then
@@ -142,12 +163,13 @@ for k in $QEMU_KERNELS; do
 		fail "$k/initramfs" "could not build the initramfs"
 		continue
 	}
-	qemu_boot "$k/boot" "$E2E_TMP/initrd" vwan vlan || continue
+	qemu_boot "$k/boot" "$E2E_TMP/initrd" vwan vlan vnox:ctrl_guest_offloads=off || continue
 	pass "$k/boot ($QK_PKG, $QVM_KREL, $((SECONDS - t0)) s)"
 	if setup "$k/host" host_up && setup "$k/guest" guest_up; then
 		for mode in $E2E_MODES; do
 			run_mode "$k" "$mode"
 		done
+		refusal_check "$k"
 	fi
 	[ "$E2E_FAILS" -gt 0 ] && qemu_console_tail 20 | sed 's/^/# console: /'
 	qemu_down
