@@ -51,7 +51,8 @@ run_one() {
 matches() { [ -z "$pattern" ] || [[ "$1" == *"$pattern"* ]]; }
 
 # 1. unit tests (ASan/UBSan), 2. BPF datapath fixtures, 3. fuzz smoke,
-# 4. style (clang-format), shell tests in namespaces (tests/cli, tests/e2e), 5. bench smoke.
+# 4. style (clang-format), shell tests in namespaces (tests/cli, tests/e2e),
+# the qemu tier (tests/qemu: Debian kernels under TCG), 5. bench smoke.
 for t in "$BUILD"/tests/*; do
 	[ -x "$t" ] || continue
 	matches "$t" || continue
@@ -63,7 +64,7 @@ for f in "$BUILD"/fuzz/*; do
 	corpus="tests/fuzz/corpus/$(basename "$f")"
 	run_one "$f" bash tests/fuzz/smoke.sh "$f" "$corpus"
 done
-for s in tests/style/*.sh tests/cli/*.sh tests/e2e/*.sh tests/bench/*.sh; do
+for s in tests/style/*.sh tests/cli/*.sh tests/e2e/*.sh tests/qemu/*.sh tests/bench/*.sh; do
 	[ -f "$s" ] || continue
 	case "$s" in */lib*.sh) continue ;; esac
 	matches "$s" || continue
