@@ -112,6 +112,7 @@ static __always_inline bool frag_is_mine(const struct tun46_frag_slot *s, const 
 static __always_inline enum frag_rc frag_enter(struct tun46_frag_slot *s, const struct frag_piece *f, __u64 now,
 					       __u32 *gen, struct frag_acct *a)
 {
+	struct tun46_frag_range *w;
 	__u32 end = f->off + f->len, i, n;
 	bool mine;
 
@@ -161,9 +162,14 @@ static __always_inline enum frag_rc frag_enter(struct tun46_frag_slot *s, const 
 	}
 	if (n >= TUN46_FRAG_MAX_FRAGS)
 		goto kill;
-	s->r[n & (TUN46_FRAG_MAX_FRAGS - 1)].start = f->off;
-	s->r[n & (TUN46_FRAG_MAX_FRAGS - 1)].end = end;
 	s->nfrags = n + 1;
+	/* The mask after the barrier stays in the code: older verifiers (6.1)
+	 * do not carry the bound through a stack spill of n. */
+	asm volatile("" : "+r"(n));
+	n &= TUN46_FRAG_MAX_FRAGS - 1;
+	w = &s->r[n];
+	w->start = f->off;
+	w->end = end;
 	if (!f->mf)
 		s->total = end;
 	s->writers++;
