@@ -265,6 +265,22 @@ qemu_initramfs() {
 # added to its -device virtio-net-pci); waits for the command server.  Move the
 # taps where they belong afterwards with qemu_tap_to.
 qemu_boot() {
+	local E2E_FAILS_BEFORE=$E2E_FAILS out
+	# Under TCG on a loaded 2-core machine a boot can stall: one more try
+	# (quietly) before the failure counts.
+	out=$(mktemp "$E2E_TMP/boot.XXXXXX")
+	if qemu_boot_once "$@" >"$out"; then
+		cat "$out"
+		return 0
+	fi
+	E2E_FAILS=$E2E_FAILS_BEFORE
+	echo "# $1: first boot failed ($(tr '\n' ' ' <"$out" | head -c 300)); trying once more"
+	qemu_down
+	ip netns del "$QVM_NS" 2>/dev/null
+	qemu_boot_once "$@"
+}
+
+qemu_boot_once() {
 	local name=$1 initrd=$2 i=0 t
 	shift 2
 	ns_new QVM_NS vm || {

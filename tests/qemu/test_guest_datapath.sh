@@ -23,7 +23,11 @@ for k in $QEMU_KERNELS; do
 		fail "$k/initramfs" "could not build the initramfs"
 		continue
 	}
-	qemu_boot "$k/boot" "$E2E_TMP/initrd" || continue
+	qemu_boot "$k/boot" "$E2E_TMP/initrd" || {
+		qemu_down
+		topo_down
+		continue
+	}
 	pass "$k/boot ($QK_PKG, $QVM_KREL, $((SECONDS - t0)) s)"
 	# ASan: no leak checker (ptrace-based, slow under TCG)
 	out=$(GX_TIMEOUT=300 gx "ASAN_OPTIONS=detect_leaks=0 $(basename "$DP"); echo \"exit status \$?\"")

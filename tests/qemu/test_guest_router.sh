@@ -163,7 +163,11 @@ for k in $QEMU_KERNELS; do
 		fail "$k/initramfs" "could not build the initramfs"
 		continue
 	}
-	qemu_boot "$k/boot" "$E2E_TMP/initrd" vwan vlan vnox:ctrl_guest_offloads=off || continue
+	qemu_boot "$k/boot" "$E2E_TMP/initrd" vwan vlan vnox:ctrl_guest_offloads=off || {
+		qemu_down
+		topo_down
+		continue
+	}
 	pass "$k/boot ($QK_PKG, $QVM_KREL, $((SECONDS - t0)) s)"
 	if setup "$k/host" host_up && setup "$k/guest" guest_up; then
 		for mode in $E2E_MODES; do

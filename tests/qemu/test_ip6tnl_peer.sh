@@ -185,7 +185,11 @@ for k in $QEMU_KERNELS; do
 		fail "$k/initramfs" "could not build the initramfs"
 		continue
 	}
-	qemu_boot "$k/boot" "$E2E_TMP/initrd" vwan vlan || continue
+	qemu_boot "$k/boot" "$E2E_TMP/initrd" vwan vlan || {
+		qemu_down
+		topo_down
+		continue
+	}
 	pass "$k/boot ($QK_PKG, $QVM_KREL, $((SECONDS - t0)) s)"
 	if setup "$k/host" host_up && setup "$k/guest" guest_up; then
 		r=$(gx 'cat /sys/class/net/tun1/mtu')
