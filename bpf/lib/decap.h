@@ -107,7 +107,10 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 		/* Either encapsulation from any peer (as two kernel tunnels would
 		 * take them), so that the two ends can switch one at a time. */
 		g = (void *)ip6 + (dp->outer_len & OUTER6_LEN_MASK);
-		glen = gre_check(g, data_end, want_key, peer->key, &dp->gre_csum, &dp->reason);
+		glen = gre_check(g, data_end,
+				 (int)bpf_ntohs(ip6->payload_len) + TUN46_IPV6_HLEN -
+				     (int)(dp->outer_len & OUTER6_LEN_MASK),
+				 want_key, peer->key, &dp->gre_csum, &dp->reason);
 		if (glen <= 0) {
 			if (glen == GRE_TRUNC)
 				dp->reason = TUN46_C_DECAP_DROP_TRUNC_OUTER;

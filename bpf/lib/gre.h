@@ -75,19 +75,20 @@ static __always_inline __u32 gre_hlen(__u16 flags)
 
 /*
  * Check the GRE header at g (a packet pointer) against ip6gre's rules and the
- * peer's key ('want_key': the peer has one; 'key': its value).  Returns the
- * header length, GRE_TRUNC, or 0 with *reason set (drop).  *csum says the C
- * bit is set (the caller verifies the checksum).
+ * peer's key ('want_key': the peer has one; 'key': its value).  'room' = the
+ * outer payload bytes from g on (the header must lie within them).  Returns
+ * the header length, GRE_TRUNC, or 0 with *reason set (drop).  *csum says the
+ * C bit is set (the caller verifies the checksum).
  */
-static __always_inline int gre_check(const __u8 *g, const void *data_end, bool want_key, __u32 key, bool *csum,
-				     int *reason)
+static __always_inline int gre_check(const __u8 *g, const void *data_end, int room, bool want_key, __u32 key,
+				     bool *csum, int *reason)
 {
 	const struct gre_base *h = (const void *)g;
 	__u32 off = TUN46_GRE_HLEN;
 	__u16 flags;
 	__be32 k;
 
-	if ((const void *)(h + 1) > data_end)
+	if (room < TUN46_GRE_HLEN || (const void *)(h + 1) > data_end)
 		return GRE_TRUNC;
 	flags = bpf_ntohs(h->flags);
 	if (flags & TUN46_GRE_VERSION) {
@@ -98,7 +99,7 @@ static __always_inline int gre_check(const __u8 *g, const void *data_end, bool w
 		*reason = TUN46_C_DECAP_DROP_GRE_FLAGS;
 		return 0;
 	}
-	if ((const void *)g + gre_hlen(flags) > data_end)
+	if ((int)gre_hlen(flags) > room || (const void *)g + gre_hlen(flags) > data_end)
 		return GRE_TRUNC;
 	*csum = flags & TUN46_GRE_F_CSUM;
 	if (*csum)
