@@ -184,19 +184,21 @@ path_xdpfwd() {
 	nsx "$R1" "$BUILD"/bench/fwd b1lan b1wan && nsx "$R2" "$BUILD"/bench/fwd b2wan b2lan
 }
 
-# path_tun46 MODE
+# path_tun46 MODE [PEER-OPTIONS...] (e.g. encap gre: the tun46-gre path)
 path_tun46() {
 	local m=$1 f
+	shift
+	local po="$*"
 	f=$(mktemp /tmp/bench-tun46.XXXXXX)
 	cat >"$f" <<-CONF
-		peer add site2 remote fd00::2 local fd00::1
+		peer add site2 remote fd00::2 local fd00::1 $po
 		route add 192.168.2.0/24 peer site2
 		link attach dev b1wan role wan mode $m
 		link attach dev b1lan role lan mode $m
 	CONF
 	"$TUN46" -n "$R1" config apply "$f" >&2 || { rm -f "$f"; return 1; }
 	cat >"$f" <<-CONF
-		peer add site1 remote fd00::1 local fd00::2
+		peer add site1 remote fd00::1 local fd00::2 $po
 		route add 192.168.1.0/24 peer site1
 		link attach dev b2wan role wan mode $m
 		link attach dev b2lan role lan mode $m

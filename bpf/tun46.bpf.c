@@ -32,6 +32,7 @@
 #include "lib/frag.h"
 #include "lib/tcdecap.h"
 #include "lib/nested.h"
+#include "lib/grecsum.h"
 
 #ifndef PACKET_HOST
 #define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
@@ -123,13 +124,9 @@ int xdp_lan(struct xdp_md *ctx)
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
-	if ((void *)eth + sizeof(*eth) + TUN46_OUTER_MAX > data_end)
+	if ((void *)(eth + 1) > data_end || outer_write(eth + 1, data_end, &pl))
 		goto drop;
 	eth_write(eth, pl.dmac, pl.smac, bpf_htons(ETH_P_IPV6));
-	if (pl.outer_len == TUN46_OUTER_MAX)
-		__builtin_memcpy(eth + 1, &pl.outer, TUN46_OUTER_MAX);
-	else
-		__builtin_memcpy(eth + 1, &pl.outer.ip6, TUN46_IPV6_HLEN);
 
 	/* XDP_DROP, not XDP_ABORTED, if the port was detached meanwhile */
 	act = bpf_redirect_map(&tun46_ports, pl.ifindex, XDP_DROP);
@@ -188,6 +185,8 @@ int xdp_wan(struct xdp_md *ctx)
 		stats_inc(in_ifindex, dp.peer_id, dp.reason);
 		return XDP_DROP;
 	}
+	if (dp.gre_csum)
+		return XDP_PASS; /* untouched: tc_wan verifies the GRE checksum */
 
 	iph = dp.iph;
 	v = cfg ? decap_route(ctx, iph, &dp, cfg, true) : V_PASS;
@@ -267,7 +266,7 @@ static __always_inline void skb_pull_headers(struct __sk_buff *skb, __u32 want)
 }
 
 #define ENCAP_PULL (sizeof(struct ethhdr) + 60 + 4)
-#define DECAP_PULL (sizeof(struct ethhdr) + TUN46_OUTER_MAX + sizeof(struct iphdr))
+#define DECAP_PULL (sizeof(struct ethhdr) + TUN46_OUTER_MAX + 16 + sizeof(struct iphdr)) /* + the longest GRE header */
 
 /*
  * The LAN hook forwards the packet itself: once the packet is sure to be
@@ -303,6 +302,10 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 					 __u32 count_if, bool slow)
 {
 	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO;
+	/* GRE: the kernel's GSO segments the inner packet behind the GRE header
+	 * (SKB_GSO_GRE; inner MAC = inner network header, no inner L2). */
+	if (pl->gre)
+		flags |= BPF_F_ADJ_ROOM_ENCAP_L4_GRE;
 	void *data, *data_end;
 	struct ethhdr *eth;
 	int rc;
@@ -321,12 +324,8 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	eth = data;
-	if ((void *)eth + sizeof(*eth) + TUN46_OUTER_MAX > data_end)
+	if ((void *)(eth + 1) > data_end || outer_write(eth + 1, data_end, pl))
 		goto drop;
-	if (pl->outer_len == TUN46_OUTER_MAX)
-		__builtin_memcpy(eth + 1, &pl->outer, TUN46_OUTER_MAX);
-	else
-		__builtin_memcpy(eth + 1, &pl->outer.ip6, TUN46_IPV6_HLEN);
 	if (slow)
 		stats_count(count_if, pl->peer_id, TUN46_C_SLOW_ENCAP_PACKETS, TUN46_C_SLOW_ENCAP_BYTES, pl->inner_len);
 	else
@@ -505,6 +504,10 @@ int tc_wan(struct __sk_buff *skb)
 		break;
 	default:
 		stats_inc(in_ifindex, dp.peer_id, dp.reason);
+		return TC_ACT_SHOT;
+	}
+	if (dp.gre_csum && !gre_csum_ok(skb, ip6, &dp)) {
+		stats_inc(in_ifindex, dp.peer_id, TUN46_C_DECAP_DROP_GRE_CSUM);
 		return TC_ACT_SHOT;
 	}
 	iph = dp.iph;

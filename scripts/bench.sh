@@ -11,6 +11,8 @@
 #                MTU 1530); shown for reference, not used in ratios or goals
 #   xdpfwd       plain XDP forwarding, no encapsulation (bpf/bench_fwd.bpf.c)
 #   tun46-xdp, tun46-tc, tun46-xdp-generic   tun46 in each mode, on both routers
+#   tun46-gre    tun46 mode xdp with encap gre on both routers (GRE over IPv6,
+#                Linux ip6gre's bytes); goal: 64B rate >= 0.95 x tun46-xdp
 #   tun46-xdp-base   with BASE=<git ref>: tun46 mode xdp as built at that ref
 #                (scripts/bench-base.sh), measured right after tun46-xdp in
 #                every round, its own binary setting up, checking, measuring
@@ -50,7 +52,7 @@ else
 	COST_FRAMES=${COST_FRAMES:-4194304}
 fi
 FLOWS=${FLOWS:-1}
-BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-tc tun46-xdp-generic}
+BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-xdp-generic}
 BENCH_TESTS=${BENCH_TESTS:-rate tcp ping cost ctl}
 CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
@@ -143,7 +145,7 @@ veth_stat() { nsx "$1" ethtool -S "$2" 2>/dev/null | awk -v k="$3:" '$1 == k {pr
 nstat_val() { nsx "$1" nstat -az "$2" 2>/dev/null | awk -v k="$2" '$1 == k {print $2}'; }
 
 # paths whose XDP redirects host traffic need TX checksum offload off at the hosts
-xdp_kind() { case "$1" in xdpfwd | tun46-xdp | tun46-xdp-base | tun46-xdp-generic) echo xdp ;; esac; }
+xdp_kind() { case "$1" in xdpfwd | tun46-xdp | tun46-xdp-base | tun46-xdp-generic | tun46-gre) echo xdp ;; esac; }
 
 setup_path() {
 	case "$1" in
@@ -154,6 +156,7 @@ setup_path() {
 	xdpfwd) path_xdpfwd ;;
 	tun46-xdp | tun46-xdp-base) path_tun46 xdp ;; # TUN46: the base build's for -base
 	tun46-tc) path_tun46 tc ;;
+	tun46-gre) path_tun46 xdp encap gre ;;
 	tun46-xdp-generic) path_tun46 xdp-generic ;;
 	*) return 2 ;;
 	esac

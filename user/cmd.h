@@ -44,6 +44,8 @@ enum t46_verb {
 #define T46_PK_FLOWLABEL  (1u << 4)
 #define T46_PK_ENCAPLIMIT (1u << 5)
 #define T46_PK_MTU	  (1u << 6)
+#define T46_PK_ENCAP	  (1u << 7)
+#define T46_PK_KEY	  (1u << 8)
 
 struct t46_cmd {
 	enum t46_obj obj;
@@ -74,9 +76,14 @@ struct t46_cmd {
  * hash, encaplimit none, mtu 1460. */
 void t46_peer_defaults(struct tun46_peer *p);
 /* Copy the attributes named in mask from src into dst.  When the mtu is not
- * given and dst's mtu was the default for its encaplimit setting, it follows
- * the new setting (1460 <-> 1452). */
+ * given and dst's mtu was the default for its encapsulation (encap, encaplimit,
+ * key: 1460/1452 ip4ip6, 1456/1448 gre, 4 less with a key), it follows the new
+ * setting.  encap ip4ip6 drops a GRE key. */
 void t46_peer_merge(struct tun46_peer *dst, const struct tun46_peer *src, unsigned int mask);
+/* The rules a whole peer must follow (after a merge too): a key only with
+ * encap gre, an mtu that fits in an IPv6 packet with the outer headers.
+ * Returns 0, or -1 with e filled. */
+int t46_peer_check(const struct tun46_peer *p, struct t46_err *e);
 
 /* Parse argv[0..argc-1] = OBJECT [VERB [ARGS...]].  Returns 0, or -1 with e
  * filled (a usage error).  Does nothing else. */

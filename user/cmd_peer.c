@@ -12,7 +12,8 @@ static void print_peer(uint32_t id, const struct tun46_peer *p)
 	char a[64], name[TUN46_NAME_LEN];
 	bool hl_inh = p->flags & TUN46_PEER_F_HOPLIMIT_INHERIT, tc_inh = p->flags & TUN46_PEER_F_TCLASS_INHERIT;
 	bool fl_fixed = p->flags & TUN46_PEER_F_FLOWLABEL_FIXED, el = p->flags & TUN46_PEER_F_ENCAPLIMIT;
-	bool la = p->flags & TUN46_PEER_F_LOCAL_AUTO;
+	bool la = p->flags & TUN46_PEER_F_LOCAL_AUTO, gre = p->flags & TUN46_PEER_F_GRE;
+	bool key = gre && (p->flags & TUN46_PEER_F_GRE_KEY);
 
 	memcpy(name, p->name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
@@ -31,6 +32,11 @@ static void print_peer(uint32_t id, const struct tun46_peer *p)
 	out_uint("encaplimit", el ? " encaplimit %llu" : NULL, el ? p->encaplimit : 0);
 	out_bool("encaplimit_none", el ? NULL : " encaplimit none", !el);
 	out_uint("mtu", " mtu %llu", p->mtu);
+	out_str("encap", " encap %s", gre ? "gre" : "ip4ip6");
+	if (gre) {
+		out_uint("key", key ? " key %llu" : NULL, key ? p->key : 0);
+		out_bool("key_none", key ? NULL : " key none", !key);
+	}
 	out_close_obj();
 	out_text("\n");
 }
@@ -116,6 +122,12 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 		if (be_peer_get(be, id, &p))
 			return T46_EXIT_ERR;
 		t46_peer_merge(&p, &c->peer, c->peer_mask);
+		struct t46_err e = {0};
+
+		if (t46_peer_check(&p, &e)) {
+			t46_error(ctx, "peer %s: %s", c->name, e.msg);
+			return T46_EXIT_ERR;
+		}
 	} else {
 		p = c->peer;
 	}

@@ -71,8 +71,7 @@ void t46_peer_defaults(struct tun46_peer *p)
 void t46_peer_merge(struct tun46_peer *dst, const struct tun46_peer *src, unsigned int mask)
 {
 	const uint32_t keep = TUN46_PEER_F_ACTIVE;
-	bool default_mtu =
-	    dst->mtu == ((dst->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU);
+	bool default_mtu = dst->mtu == tun46_peer_default_mtu(dst->flags);
 
 	if (mask & T46_PK_REMOTE)
 		dst->remote = src->remote;
@@ -97,11 +96,41 @@ void t46_peer_merge(struct tun46_peer *dst, const struct tun46_peer *src, unsign
 		dst->encaplimit = src->encaplimit;
 		dst->flags = (dst->flags & ~TUN46_PEER_F_ENCAPLIMIT) | (src->flags & TUN46_PEER_F_ENCAPLIMIT);
 	}
+	if (mask & T46_PK_ENCAP) {
+		dst->flags = (dst->flags & ~TUN46_PEER_F_GRE) | (src->flags & TUN46_PEER_F_GRE);
+		if (!(dst->flags & TUN46_PEER_F_GRE)) { /* a key is a GRE attribute */
+			dst->flags &= ~TUN46_PEER_F_GRE_KEY;
+			dst->key = 0;
+		}
+	}
+	if (mask & T46_PK_KEY) {
+		dst->key = src->key;
+		dst->flags = (dst->flags & ~TUN46_PEER_F_GRE_KEY) | (src->flags & TUN46_PEER_F_GRE_KEY);
+	}
 	if (mask & T46_PK_MTU)
 		dst->mtu = src->mtu;
 	else if (default_mtu)
-		dst->mtu = (dst->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
+		dst->mtu = tun46_peer_default_mtu(dst->flags);
 	dst->flags |= src->flags & keep;
+}
+
+int t46_peer_check(const struct tun46_peer *p, struct t46_err *e)
+{
+	unsigned int over = tun46_peer_overhead(p->flags);
+
+	if ((p->flags & TUN46_PEER_F_GRE_KEY) && !(p->flags & TUN46_PEER_F_GRE)) {
+		t46_err_set(e, -1, "", "key %u needs encap gre (an ip4ip6 tunnel has no key)", p->key);
+		return -1;
+	}
+	if (p->mtu > 65535 - over) {
+		bool gre = p->flags & TUN46_PEER_F_GRE, el = p->flags & TUN46_PEER_F_ENCAPLIMIT;
+
+		t46_err_set(e, -1, "", "mtu %u is too large with %s%s%s%s (at most %u)", p->mtu, gre ? "encap gre" : "",
+			    gre && el ? ", " : "", el ? "encaplimit" : "",
+			    (p->flags & TUN46_PEER_F_GRE_KEY) ? ", key" : "", 65535 - over);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- argument helpers ---- */
@@ -215,8 +244,14 @@ static int parse_peer_attrs(struct args *a, struct t46_cmd *c)
 			bit = T46_PK_ENCAPLIMIT;
 		else if (!strcmp(k, "mtu"))
 			bit = T46_PK_MTU;
+		else if (!strcmp(k, "encap"))
+			bit = T46_PK_ENCAP;
+		else if (!strcmp(k, "key"))
+			bit = T46_PK_KEY;
 		else
-			return unknown(a, "(expected remote, local, hoplimit, tclass, flowlabel, encaplimit or mtu)");
+			return unknown(a,
+				       "(expected remote, local, hoplimit, tclass, flowlabel, encaplimit, mtu, encap "
+				       "or key)");
 		if (c->peer_mask & bit)
 			return dup_key(a, k);
 		if (!(v = next_value(a, k)))
@@ -246,6 +281,12 @@ static int parse_peer_attrs(struct args *a, struct t46_cmd *c)
 			break;
 		case T46_PK_ENCAPLIMIT:
 			r = t46_parse_encaplimit(v, a->i, p, a->e);
+			break;
+		case T46_PK_ENCAP:
+			r = t46_parse_encap(v, a->i, p, a->e);
+			break;
+		case T46_PK_KEY:
+			r = t46_parse_key(v, a->i, p, a->e);
 			break;
 		default:
 			r = t46_parse_mtu(v, a->i, &p->mtu, a->e);
@@ -286,13 +327,17 @@ static int parse_peer(struct args *a, struct t46_cmd *c)
 		t46_err_set(a->e, -1, "", "peer change needs at least one attribute to change");
 		return -1;
 	}
-	if (!(c->peer_mask & T46_PK_MTU) && (c->peer.flags & TUN46_PEER_F_ENCAPLIMIT))
-		c->peer.mtu = TUN46_DEFAULT_MTU_ENCAPLIMIT;
-	if ((c->peer.flags & TUN46_PEER_F_ENCAPLIMIT) && c->peer.mtu > T46_MTU_MAX - TUN46_DSTOPT_LEN) {
-		t46_err_set(a->e, -1, "", "mtu %u is too large with encaplimit (at most %d)", c->peer.mtu,
-			    T46_MTU_MAX - TUN46_DSTOPT_LEN);
+	if (!(c->peer_mask & T46_PK_MTU))
+		c->peer.mtu = tun46_peer_default_mtu(c->peer.flags);
+	/* key N with encap ip4ip6 (given, or by default on add/replace) is an
+	 * error now; peer change without encap is checked after the merge */
+	if ((c->peer.flags & TUN46_PEER_F_GRE_KEY) && !(c->peer.flags & TUN46_PEER_F_GRE) &&
+	    (c->verb != T46_V_CHANGE || (c->peer_mask & T46_PK_ENCAP))) {
+		t46_err_set(a->e, -1, "", "key %u needs encap gre (an ip4ip6 tunnel has no key)", c->peer.key);
 		return -1;
 	}
+	if ((c->verb != T46_V_CHANGE || (c->peer_mask & T46_PK_MTU)) && t46_peer_check(&c->peer, a->e))
+		return -1;
 	if ((c->peer_mask & (T46_PK_REMOTE | T46_PK_LOCAL)) == (T46_PK_REMOTE | T46_PK_LOCAL) &&
 	    !(c->peer.flags & TUN46_PEER_F_LOCAL_AUTO) && !memcmp(&c->peer.local, &c->peer.remote, 16)) {
 		t46_err_set(a->e, -1, "", "local and remote are the same address");

@@ -121,7 +121,13 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 	}
 	if (c->verb == T46_V_CHANGE) {
 		np = p->p;
+		struct t46_err e = {0};
+
 		t46_peer_merge(&np, &c->peer, c->peer_mask);
+		if (t46_peer_check(&np, &e)) {
+			add_err(x->errs, line, "peer %s: %s", c->name, e.msg);
+			return;
+		}
 		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && !memcmp(&np.local, &np.remote, sizeof(np.local))) {
 			add_err(x->errs, line, "peer %s: local and remote are the same address", c->name);
 			return;
@@ -381,7 +387,7 @@ void t46_peer_words(const struct tun46_peer *p, bool all, char *buf, size_t len)
 {
 	char a[64], b[64];
 	size_t off = 0;
-	uint16_t dmtu = (p->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
+	uint16_t dmtu = tun46_peer_default_mtu(p->flags);
 
 #define ADD(...) (off += snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__))
 	buf[0] = '\0';
@@ -405,6 +411,14 @@ void t46_peer_words(const struct tun46_peer *p, bool all, char *buf, size_t len)
 		ADD(" encaplimit none");
 	if (all || p->mtu != dmtu)
 		ADD(" mtu %u", p->mtu);
+	if (p->flags & TUN46_PEER_F_GRE)
+		ADD(" encap gre");
+	else if (all)
+		ADD(" encap ip4ip6");
+	if ((p->flags & TUN46_PEER_F_GRE) && (p->flags & TUN46_PEER_F_GRE_KEY))
+		ADD(" key %u", p->key);
+	else if (all && (p->flags & TUN46_PEER_F_GRE))
+		ADD(" key none");
 #undef ADD
 }
 

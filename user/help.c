@@ -27,10 +27,12 @@ static const char peer_help[] =
     "Usage: tun46 peer {add|change|replace} NAME remote ADDR6 local {ADDR6|auto}\n"
     "           [hoplimit {1..255|inherit}] [tclass {0x00..0xff|inherit}]\n"
     "           [flowlabel {hash|0..0xfffff}] [encaplimit {none|0..255}] [mtu 576..65495]\n"
+    "           [encap {ip4ip6|gre}] [key {none|0..4294967295|A.B.C.D}]\n"
     "       tun46 peer del NAME                (-force also deletes its routes)\n"
     "       tun46 peer [show [NAME]]\n"
     "NAME: 1..31 of [A-Za-z0-9_.-].  Defaults: hoplimit 64, tclass 0x00 (ECN copied), flowlabel hash,\n"
-    "encaplimit none, mtu 1460 (1452 with encaplimit).  change keeps the attributes it is not given.\n";
+    "encaplimit none, encap ip4ip6, mtu 1460 (1452 with encaplimit; gre: 1456/1448, 4 less with a key).\n"
+    "encap gre speaks Linux ip6gre (key only with gre).  change keeps the attributes it is not given.\n";
 
 static const char route_help[] = "Usage: tun46 route {add|change|replace} PREFIX4 peer NAME\n"
 				 "       tun46 route del PREFIX4 [peer NAME]\n"

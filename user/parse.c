@@ -284,6 +284,46 @@ int t46_parse_encaplimit(const char *s, int tok, struct tun46_peer *p, struct t4
 	return 0;
 }
 
+int t46_parse_encap(const char *s, int tok, struct tun46_peer *p, struct t46_err *e)
+{
+	if (!strcmp(s, "gre")) {
+		p->flags |= TUN46_PEER_F_GRE;
+		return 0;
+	}
+	if (!strcmp(s, "ip4ip6")) {
+		p->flags &= ~TUN46_PEER_F_GRE;
+		return 0;
+	}
+	t46_err_set(e, tok, s, "encap must be ip4ip6 or gre, not \"%s\"", s);
+	return -1;
+}
+
+int t46_parse_key(const char *s, int tok, struct tun46_peer *p, struct t46_err *e)
+{
+	uint32_t v;
+
+	if (!strcmp(s, "none")) {
+		p->flags &= ~TUN46_PEER_F_GRE_KEY;
+		p->key = 0;
+		return 0;
+	}
+	if (strchr(s, '.')) { /* dotted quad, as ip(8) accepts it */
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, s, &a) != 1) {
+			t46_err_set(e, tok, s, "key must be none, 0..4294967295 or A.B.C.D, not \"%s\"", s);
+			return -1;
+		}
+		v = ntohl(a.s_addr);
+	} else if (!t46_parse_u32(s, &v)) {
+		t46_err_set(e, tok, s, "key must be none, 0..4294967295 or A.B.C.D, not \"%s\"", s);
+		return -1;
+	}
+	p->flags |= TUN46_PEER_F_GRE_KEY;
+	p->key = v;
+	return 0;
+}
+
 int t46_parse_mtu(const char *s, int tok, uint16_t *mtu, struct t46_err *e)
 {
 	uint32_t v;

@@ -59,6 +59,9 @@ int t46_parse_tclass(const char *s, int tok, struct tun46_peer *p, struct t46_er
 int t46_parse_flowlabel(const char *s, int tok, struct tun46_peer *p, struct t46_err *e);
 int t46_parse_encaplimit(const char *s, int tok, struct tun46_peer *p, struct t46_err *e);
 int t46_parse_mtu(const char *s, int tok, uint16_t *mtu, struct t46_err *e);
+/* encap {ip4ip6|gre}; key {none|0..4294967295} (the GRE key, RFC 2890) */
+int t46_parse_encap(const char *s, int tok, struct tun46_peer *p, struct t46_err *e);
+int t46_parse_key(const char *s, int tok, struct tun46_peer *p, struct t46_err *e);
 
 int t46_parse_role(const char *s, int tok, enum tun46_role *role, struct t46_err *e);
 int t46_parse_mode(const char *s, int tok, enum tun46_mode *mode, struct t46_err *e);

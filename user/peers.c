@@ -142,7 +142,7 @@ uint16_t peer_route_mtu(const struct tun46_peer *p)
 {
 	if (p->mtu)
 		return p->mtu;
-	return (p->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_DEFAULT_MTU_ENCAPLIMIT : TUN46_DEFAULT_MTU;
+	return tun46_peer_default_mtu(p->flags);
 }
 
 /* After peers changed: the tunnel device MTU follows the peers' MTUs. */
@@ -177,6 +177,9 @@ static int decap_owner(struct be *be, const union tun46_addr6 *remote, uint32_t 
 static struct tun46_decap decap_of(uint32_t id, const struct tun46_peer *p)
 {
 	struct tun46_decap d = {.peer_id = id, .flags = p->flags, .local = p->local};
+
+	if ((p->flags & TUN46_PEER_F_GRE) && (p->flags & TUN46_PEER_F_GRE_KEY))
+		d.key = p->key;
 
 	return d;
 }
@@ -222,7 +225,10 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 	/* 2. the decap index (which carries local): write the new remote's
 	 * entry, then drop the old remote's */
 	d = decap_of(id, &p);
-	if (!had_old || remote_moved || memcmp(&old.local, &p.local, sizeof(p.local))) {
+	struct tun46_decap od = had_old ? decap_of(id, &old) : d;
+
+	/* the entry carries local, flags (encap) and key: rewrite it when any changed */
+	if (!had_old || remote_moved || memcmp(&od, &d, sizeof(d))) {
 		err = be_map_update(be, BE_MAP_DECAP, &p.remote, &d, BPF_ANY);
 		if (err) {
 			be_err("cannot write the decap index of peer %s: %s", p.name, strerror(-err));

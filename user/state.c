@@ -162,5 +162,7 @@ bool st_peer_equal(const struct tun46_peer *a, const struct tun46_peer *b)
 		return false;
 	if ((a->flags & TUN46_PEER_F_ENCAPLIMIT) && a->encaplimit != b->encaplimit)
 		return false;
+	if ((a->flags & TUN46_PEER_F_GRE_KEY) && a->key != b->key)
+		return false;
 	return true;
 }

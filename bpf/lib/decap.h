@@ -12,6 +12,7 @@
 #include "maps.h"
 #include "encap.h" /* enum verdict, AF_* */
 #include "nhcache.h"
+#include "gre.h"
 
 struct decap_plan {
 	struct iphdr *iph; /* the validated inner header (packet pointer) */
@@ -25,7 +26,9 @@ struct decap_plan {
 	__u32 ifindex;
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
-	bool port_ok; /* ifindex known to be in tun46_ports */
+	bool port_ok;  /* ifindex known to be in tun46_ports */
+	bool gre_csum; /* GRE with the checksum bit: tc_wan verifies it (xdp_wan passes such packets) */
+	__u32 gre_off; /* GRE: offset of its header from the IPv6 header */
 };
 
 /*
@@ -39,28 +42,42 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	union tun46_addr6 src;
 	struct tun46_route_key key = {.prefixlen = 32};
 	struct tun46_route *rt;
-	struct tun46_decap *peer;
+	struct tun46_decap *peer = 0;
 	struct iphdr *iph;
 	__u32 payload, inner_avail, hlen, tot;
-	__u8 *opt;
-	int ecn, olen;
+	__u8 *opt, *g, nh;
+	int ecn, olen, glen;
+	bool want_key;
 
 	dp->peer_id = 0;
 	if (ip6->version != 6) {
 		dp->reason = TUN46_C_DECAP_DROP_NOT_IPV6;
 		return V_DROP;
 	}
-	if (ip6->nexthdr == TUN46_NEXTHDR_IPIP) {
-		dp->outer_len = TUN46_IPV6_HLEN;
-		iph = (void *)(ip6 + 1);
-	} else if (ip6->nexthdr == TUN46_NEXTHDR_DSTOPTS) {
+	__builtin_memcpy(&src, &ip6->saddr, sizeof(src));
+	nh = ip6->nexthdr;
+	if (nh == TUN46_NEXTHDR_DSTOPTS) {
 		opt = (void *)(ip6 + 1);
 		if ((void *)(opt + TUN46_DSTOPT_LEN) > data_end) {
 			dp->reason = TUN46_C_DECAP_DROP_TRUNC_OUTER;
 			return V_DROP;
 		}
-		if (opt[0] != TUN46_NEXTHDR_IPIP)
+		nh = opt[0];
+	}
+	if (nh == TUN46_NEXTHDR_GRE) {
+		/* GRE from elsewhere is the kernel's (its own ip6gre tunnels) */
+		peer = bpf_map_lookup_elem(&tun46_decap, &src);
+		if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE))
 			return V_NOT_OURS;
+	} else if (nh != TUN46_NEXTHDR_IPIP) {
+		return V_NOT_OURS;
+	}
+	if (ip6->nexthdr == TUN46_NEXTHDR_DSTOPTS) {
+		opt = (void *)(ip6 + 1);
+		if ((void *)(opt + TUN46_DSTOPT_LEN) > data_end) { /* checked above: for the verifier */
+			dp->reason = TUN46_C_DECAP_DROP_TRUNC_OUTER;
+			return V_DROP;
+		}
 		olen = dstopt_check(opt, data_end); /* any valid length: 8..2048 bytes */
 		if (olen < 0) {
 			dp->reason =
@@ -69,14 +86,13 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 		}
 		olen &= OUTER6_LEN_MASK;
 		dp->outer_len = TUN46_IPV6_HLEN + olen;
-		iph = (void *)(opt + olen);
 	} else {
-		return V_NOT_OURS;
+		dp->outer_len = TUN46_IPV6_HLEN;
 	}
 
 	/* Only configured peers, only toward their local address. */
-	__builtin_memcpy(&src, &ip6->saddr, sizeof(src));
-	peer = bpf_map_lookup_elem(&tun46_decap, &src);
+	if (!peer)
+		peer = bpf_map_lookup_elem(&tun46_decap, &src);
 	if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE)) {
 		dp->reason = TUN46_C_DECAP_DROP_UNKNOWN_PEER;
 		return V_DROP;
@@ -86,6 +102,27 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 		dp->reason = TUN46_C_DECAP_DROP_WRONG_LOCAL;
 		return V_DROP;
 	}
+	want_key = (peer->flags & TUN46_PEER_F_GRE) && (peer->flags & TUN46_PEER_F_GRE_KEY);
+	if (nh == TUN46_NEXTHDR_GRE) {
+		/* Either encapsulation from any peer (as two kernel tunnels would
+		 * take them), so that the two ends can switch one at a time. */
+		g = (void *)ip6 + (dp->outer_len & OUTER6_LEN_MASK);
+		glen = gre_check(g, data_end,
+				 (int)bpf_ntohs(ip6->payload_len) + TUN46_IPV6_HLEN -
+				     (int)(dp->outer_len & OUTER6_LEN_MASK),
+				 want_key, peer->key, &dp->gre_csum, &dp->reason);
+		if (glen <= 0) {
+			if (glen == GRE_TRUNC)
+				dp->reason = TUN46_C_DECAP_DROP_TRUNC_OUTER;
+			return V_DROP;
+		}
+		dp->gre_off = dp->outer_len;
+		dp->outer_len += glen;
+	} else if (want_key) { /* a key says: only GRE with this key */
+		dp->reason = TUN46_C_DECAP_DROP_GRE_KEY;
+		return V_DROP;
+	}
+	iph = (void *)ip6 + (dp->outer_len & OUTER6_LEN_MASK);
 
 	/* Lengths: outer payload within the frame, inner header within it. */
 	payload = bpf_ntohs(ip6->payload_len);

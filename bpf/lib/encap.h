@@ -11,6 +11,7 @@
 #include "hdr.h"
 #include "maps.h"
 #include "pmtu.h"
+#include "gre.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -28,7 +29,8 @@ enum verdict {
 
 struct encap_plan {
 	struct outer6 outer;
-	__u32 outer_len; /* 40 or 48 */
+	__u32 outer_len; /* 40 or 48 (ip4ip6); 44, 48, 52 or 56 (GRE) */
+	bool gre;	 /* the outer header ends with GRE */
 	__u32 inner_len; /* inner IPv4 total length */
 	__u32 peer_id;
 	const struct tun46_peer *peer; /* map value, valid for this packet */
@@ -63,8 +65,8 @@ static __always_inline void encap_build_outer(struct encap_plan *pl, const struc
 					      __u32 flowlabel)
 {
 	struct ipv6hdr *ip6 = &pl->outer.ip6;
-	__u8 tclass;
-	__u32 vtf;
+	__u32 vtf, ext = 0;
+	__u8 tclass, nh;
 
 	if (peer->flags & TUN46_PEER_F_TCLASS_INHERIT)
 		tclass = tos;
@@ -75,10 +77,11 @@ static __always_inline void encap_build_outer(struct encap_plan *pl, const struc
 	ip6->hop_limit = (peer->flags & TUN46_PEER_F_HOPLIMIT_INHERIT) ? ttl : peer->hoplimit;
 	__builtin_memcpy(&ip6->saddr, &peer->local, sizeof(ip6->saddr));
 	__builtin_memcpy(&ip6->daddr, &peer->remote, sizeof(ip6->daddr));
+	pl->gre = peer->flags & TUN46_PEER_F_GRE;
+	nh = pl->gre ? TUN46_NEXTHDR_GRE : TUN46_NEXTHDR_IPIP;
 	if (peer->flags & TUN46_PEER_F_ENCAPLIMIT) {
 		ip6->nexthdr = TUN46_NEXTHDR_DSTOPTS;
-		ip6->payload_len = bpf_htons(pl->inner_len + TUN46_DSTOPT_LEN);
-		pl->outer.opt[0] = TUN46_NEXTHDR_IPIP;
+		pl->outer.opt[0] = nh;
 		pl->outer.opt[1] = 0;
 		pl->outer.opt[2] = TUN46_OPT_TUNNEL_ENCAP_LIMIT;
 		pl->outer.opt[3] = 1;
@@ -86,12 +89,50 @@ static __always_inline void encap_build_outer(struct encap_plan *pl, const struc
 		pl->outer.opt[5] = TUN46_OPT_PADN;
 		pl->outer.opt[6] = 1;
 		pl->outer.opt[7] = 0;
-		pl->outer_len = TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN;
+		ext = TUN46_DSTOPT_LEN;
+		if (nh == TUN46_NEXTHDR_GRE)
+			ext += gre_build(pl->outer.opt + TUN46_DSTOPT_LEN, peer);
 	} else {
-		ip6->nexthdr = TUN46_NEXTHDR_IPIP;
-		ip6->payload_len = bpf_htons(pl->inner_len);
-		pl->outer_len = TUN46_IPV6_HLEN;
+		ip6->nexthdr = nh;
+		if (nh == TUN46_NEXTHDR_GRE)
+			ext = gre_build(pl->outer.opt, peer);
 	}
+	ip6->payload_len = bpf_htons(pl->inner_len + ext);
+	pl->outer_len = TUN46_IPV6_HLEN + ext;
+}
+
+/* Copy the outer header into the packet at p: one constant-size copy per
+ * possible length.  Returns 0, or -1 if the packet is too short. */
+static __always_inline int outer_write(void *p, const void *data_end, const struct encap_plan *pl)
+{
+	switch (pl->outer_len) {
+	case TUN46_IPV6_HLEN:
+		if (p + TUN46_IPV6_HLEN > data_end)
+			return -1;
+		__builtin_memcpy(p, &pl->outer, TUN46_IPV6_HLEN);
+		return 0;
+	case TUN46_IPV6_HLEN + 4:
+		if (p + TUN46_IPV6_HLEN + 4 > data_end)
+			return -1;
+		__builtin_memcpy(p, &pl->outer, TUN46_IPV6_HLEN + 4);
+		return 0;
+	case TUN46_IPV6_HLEN + 8:
+		if (p + TUN46_IPV6_HLEN + 8 > data_end)
+			return -1;
+		__builtin_memcpy(p, &pl->outer, TUN46_IPV6_HLEN + 8);
+		return 0;
+	case TUN46_IPV6_HLEN + 12:
+		if (p + TUN46_IPV6_HLEN + 12 > data_end)
+			return -1;
+		__builtin_memcpy(p, &pl->outer, TUN46_IPV6_HLEN + 12);
+		return 0;
+	case TUN46_IPV6_HLEN + 16:
+		if (p + TUN46_IPV6_HLEN + 16 > data_end)
+			return -1;
+		__builtin_memcpy(p, &pl->outer, TUN46_IPV6_HLEN + 16);
+		return 0;
+	}
+	return -1;
 }
 
 /*

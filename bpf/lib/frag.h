@@ -5,8 +5,8 @@
  *
  * xdp_wan passes fragments to the kernel stack, so tc_wan sees them.  Those
  * whose source is a configured peer, whose destination is that peer's local
- * address and whose fragmentable part starts with IPv4 or destination options
- * are ours; every other fragment is left to the kernel.  Ours are collected
+ * address and whose fragmentable part starts with IPv4, GRE or destination
+ * options are ours; every other fragment is left to the kernel.  Ours are collected
  * in the slots of the ARRAY map tun46_frag (struct tun46_frag_slot in
  * include/tun46/tun46.h) and dropped from the stack (counted decap_frag_held);
  * the piece that completes a datagram becomes the whole IPv6 packet (fragment
@@ -397,7 +397,8 @@ static __always_inline int frag_tc_wan(struct __sk_buff *skb)
 	fh = (void *)(ip6 + 1) + (ulen & OUTER6_LEN_MASK);
 	if ((void *)(fh + 1) > data_end)
 		goto drop;
-	if (fh->nexthdr != TUN46_NEXTHDR_IPIP && fh->nexthdr != TUN46_NEXTHDR_DSTOPTS)
+	if (fh->nexthdr != TUN46_NEXTHDR_IPIP && fh->nexthdr != TUN46_NEXTHDR_DSTOPTS &&
+	    fh->nexthdr != TUN46_NEXTHDR_GRE)
 		return TC_ACT_OK; /* not a tunnel packet: the kernel reassembles it */
 
 	plen = bpf_ntohs(ip6->payload_len);

@@ -179,10 +179,11 @@ static __always_inline bool addr6_eq(const void *a, const void *b)
 }
 
 /* The outer header tun46 sends: IPv6 [+ destination options with the RFC
- * 2473 tunnel encapsulation limit].  Built on the stack, then copied. */
+ * 2473 tunnel encapsulation limit] [+ GRE header [+ key]], opt[] holding
+ * what follows the IPv6 header.  Built on the stack, then copied. */
 struct outer6 {
 	struct ipv6hdr ip6;
-	__u8 opt[TUN46_DSTOPT_LEN];
+	__u8 opt[TUN46_DSTOPT_LEN + TUN46_GRE_MAX];
 };
 
 /*

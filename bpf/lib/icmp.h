@@ -5,7 +5,8 @@
  *
  *  - an ICMPv6 error arriving on the WAN that quotes one of our tunnel
  *    packets (quoted source = a peer's local, quoted destination = its
- *    remote, next header 4 directly or after destination options):
+ *    remote, next header 4 or GRE (47) directly or after destination
+ *    options; the relayed MTU takes the whole outer header off, GRE too):
  *      Packet Too Big     -> the peer's path MTU is learnt (pmtu.h) and, if
  *                            the quoted inner packet no longer fits, the
  *                            inner sender gets ICMPv4 frag needed (3/4)
@@ -419,7 +420,8 @@ static __always_inline int icmp6_from_wan(struct __sk_buff *skb)
 	    .dflt = TC_ACT_OK,
 	};
 	__u32 peer_id, plen, end, qoff, outer, mtu;
-	__u8 opt[2];
+	struct gre_base gre;
+	__u8 opt[2], nh;
 
 	if (bpf_skb_load_bytes(skb, sizeof(struct ethhdr), &m, sizeof(m)) || m.ip6.nexthdr != ICMP6_PROTO)
 		return TC_ACT_OK;
@@ -429,11 +431,19 @@ static __always_inline int icmp6_from_wan(struct __sk_buff *skb)
 
 	/* Is the quoted packet one of ours? */
 	qoff = qoff6 + sizeof(struct ipv6hdr);
-	if (m.q6.nexthdr == TUN46_NEXTHDR_DSTOPTS) {
-		if (bpf_skb_load_bytes(skb, qoff, opt, sizeof(opt)) || opt[0] != TUN46_NEXTHDR_IPIP || opt[1] > 7)
+	nh = m.q6.nexthdr;
+	if (nh == TUN46_NEXTHDR_DSTOPTS) {
+		if (bpf_skb_load_bytes(skb, qoff, opt, sizeof(opt)) || opt[1] > 7)
 			return TC_ACT_OK;
+		nh = opt[0];
 		qoff += (opt[1] + 1) * 8;
-	} else if (m.q6.nexthdr != TUN46_NEXTHDR_IPIP) {
+	}
+	if (nh == TUN46_NEXTHDR_GRE) { /* our GRE packets: 4 bytes, 8 with a key */
+		if (bpf_skb_load_bytes(skb, qoff, &gre, sizeof(gre)) || gre.proto != bpf_htons(TUN46_GRE_PROTO_IPV4) ||
+		    (bpf_ntohs(gre.flags) & (TUN46_GRE_VERSION | TUN46_GRE_F_ROUTING)))
+			return TC_ACT_OK;
+		qoff += gre_hlen(bpf_ntohs(gre.flags));
+	} else if (nh != TUN46_NEXTHDR_IPIP) {
 		return TC_ACT_OK;
 	}
 	d = bpf_map_lookup_elem(&tun46_decap, &m.q6.daddr);

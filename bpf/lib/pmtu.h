@@ -16,10 +16,11 @@
 #include "hdr.h"
 #include "maps.h"
 
-/* Outer header bytes a peer's packets carry (40, or 48 with the encap limit option). */
+/* Outer header bytes a peer's packets carry (40, or 48 with the encap limit
+ * option; GRE: 4 more, 8 with a key). */
 static __always_inline __u32 pmtu_peer_outer_len(const struct tun46_peer *peer)
 {
-	return (peer->flags & TUN46_PEER_F_ENCAPLIMIT) ? TUN46_OUTER_MAX : TUN46_IPV6_HLEN;
+	return tun46_peer_overhead(peer->flags);
 }
 
 /* The learnt outer path MTU toward this peer, or 0 when none is valid. */

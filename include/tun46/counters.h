@@ -75,6 +75,11 @@
 	X(DECAP_FRAG_HELD, "decap_frag_held", "outer IPv6 fragment held for reassembly")                            \
 	X(DECAP_FRAG_REASSEMBLED, "decap_frag_reassembled", "tunnel packets reassembled from outer fragments")      \
 	X(DECAP_DROP_FRAG, "decap_drop_frag", "outer fragment dropped (overlap, too large, timeout, table full)")   \
+	X(DECAP_DROP_GRE_VERSION, "decap_drop_gre_version", "GRE version is not 0")                                 \
+	X(DECAP_DROP_GRE_FLAGS, "decap_drop_gre_flags", "GRE routing bit set (RFC 1701 source routing)")            \
+	X(DECAP_DROP_GRE_KEY, "decap_drop_gre_key", "GRE key missing, unexpected or not the peer's key")            \
+	X(DECAP_DROP_GRE_CSUM, "decap_drop_gre_csum", "GRE checksum wrong (or over 9216 bytes: not verified)")      \
+	X(DECAP_DROP_GRE_PROTO, "decap_drop_gre_proto", "GRE payload is not IPv4 (IPv6 router solicitations, ...)") \
 	/* underlay ICMPv6 errors quoting our tunnel packets (ip4ip6_err) */                                        \
 	X(PMTU_UPDATES, "pmtu_updates", "ICMPv6 packet too big quoting our packet: peer path MTU lowered")          \
 	X(ICMP_RELAYED, "icmp_relayed", "underlay ICMPv6 error relayed to the inner sender as ICMPv4")              \

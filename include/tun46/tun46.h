@@ -7,6 +7,10 @@
  * Wire format (RFC 2473 ip4ip6, ../shared/README.md section 2):
  *   [Ethernet][IPv6 nh=4][IPv4 ...]                     (default, 40-byte outer)
  *   [Ethernet][IPv6 nh=60][DstOpt: 04 00 04 01 LL 01 01 00][IPv4 ...]  (48-byte)
+ * GRE over IPv6 (per peer, `encap gre`; what Linux ip6gre sends for IPv4):
+ *   [Ethernet][IPv6 nh=47][GRE 00 00 08 00][IPv4 ...]                     (44-byte)
+ *   [Ethernet][IPv6 nh=47][GRE 20 00 08 00][key, 4 bytes][IPv4 ...]       (48-byte)
+ *   either after [IPv6 nh=60][DstOpt: 2f 00 04 01 LL 01 01 00]            (52/56-byte)
  */
 #ifndef TUN46_TUN46_H
 #define TUN46_TUN46_H
@@ -30,7 +34,20 @@
 /* Outer header sizes */
 #define TUN46_IPV6_HLEN	 40
 #define TUN46_DSTOPT_LEN 8 /* destination options header with the encap limit option */
-#define TUN46_OUTER_MAX	 (TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN)
+#define TUN46_OUTER_MAX	 (TUN46_IPV6_HLEN + TUN46_DSTOPT_LEN) /* ip4ip6 */
+
+/* GRE (RFC 2784/2890) as Linux ip6gre sends it: flags+version, protocol,
+ * [checksum + reserved], [key], [sequence] (each optional word in that order). */
+#define TUN46_GRE_HLEN	      4					/* flags/version + protocol */
+#define TUN46_GRE_KEY_LEN     4					/* the key word */
+#define TUN46_GRE_MAX	      8					/* the longest header tun46 sends: with a key */
+#define TUN46_ENCAP_OUTER_MAX (TUN46_OUTER_MAX + TUN46_GRE_MAX) /* 56: any outer header tun46 sends */
+#define TUN46_GRE_F_CSUM      0x8000				/* C: checksum + reserved1 word present */
+#define TUN46_GRE_F_ROUTING   0x4000				/* R: RFC 1701 routing (ip6gre drops it) */
+#define TUN46_GRE_F_KEY	      0x2000				/* K: key word present */
+#define TUN46_GRE_F_SEQ	      0x1000				/* S: sequence number word present */
+#define TUN46_GRE_VERSION     0x0007				/* version: 0 only */
+#define TUN46_GRE_PROTO_IPV4  0x0800				/* the only payload tun46 carries */
 
 /* Default inner MTU for a 1500-byte IPv6 underlay (FLET'S NGN) */
 #define TUN46_UNDERLAY_MTU	     1500
@@ -39,9 +56,14 @@
 
 #define TUN46_DEFAULT_HOPLIMIT 64 /* as ip6tnl */
 
+/* GRE default MTUs, the kernel's figures (ip6gre: 1500 - 40 - 4 [- 8 option] [- 4 key]) */
+#define TUN46_DEFAULT_MTU_GRE		 (TUN46_UNDERLAY_MTU - TUN46_IPV6_HLEN - TUN46_GRE_HLEN) /* 1456 */
+#define TUN46_DEFAULT_MTU_GRE_ENCAPLIMIT (TUN46_DEFAULT_MTU_GRE - TUN46_DSTOPT_LEN)		 /* 1448 */
+
 /* Protocol numbers used on the wire */
 #define TUN46_NEXTHDR_IPIP	     4	/* IPPROTO_IPIP: inner IPv4 */
 #define TUN46_NEXTHDR_DSTOPTS	     60 /* IPPROTO_DSTOPTS */
+#define TUN46_NEXTHDR_GRE	     47 /* IPPROTO_GRE */
 #define TUN46_OPT_TUNNEL_ENCAP_LIMIT 4	/* RFC 2473 option type */
 #define TUN46_OPT_PAD1		     0
 #define TUN46_OPT_PADN		     1
@@ -70,6 +92,8 @@ union tun46_addr6 {
 #define TUN46_PEER_F_FLOWLABEL_FIXED  (1u << 3) /* use .flowlabel, else hash of the inner flow */
 #define TUN46_PEER_F_ENCAPLIMIT	      (1u << 4) /* send the RFC 2473 encap limit option */
 #define TUN46_PEER_F_LOCAL_AUTO	      (1u << 5) /* .local was resolved from the WAN ("local auto") */
+#define TUN46_PEER_F_GRE	      (1u << 6) /* encap gre: GRE over IPv6 (ip6gre), else ip4ip6 */
+#define TUN46_PEER_F_GRE_KEY	      (1u << 7) /* with GRE: send and require the key .key */
 
 struct tun46_peer {
 	union tun46_addr6 local;  /* our WAN address: outer source on encap, required outer dst on decap */
@@ -81,8 +105,35 @@ struct tun46_peer {
 	__u8 tclass;		  /* outer traffic class (DSCP part; ECN is copied) unless TCLASS_INHERIT */
 	__u8 encaplimit;	  /* option value when TUN46_PEER_F_ENCAPLIMIT */
 	__u8 pad[3];
+	__u32 key;		   /* GRE key (host order) when TUN46_PEER_F_GRE_KEY, else 0 */
 	char name[TUN46_NAME_LEN]; /* user-space only: the peer's name */
 };
+/* Layout note: .key was added with GRE (84 bytes, was 80); state pinned by an
+ * older tun46 has another value size and must be recreated (tun46 refuses to
+ * reuse a map whose layout differs). */
+
+/* Bytes a peer's packets carry in front of the inner IPv4 packet: IPv6
+ * header [+ encap limit option] [+ GRE header [+ key]]. */
+static inline __u32 tun46_peer_overhead(__u32 flags)
+{
+	__u32 n = TUN46_IPV6_HLEN;
+
+	if (flags & TUN46_PEER_F_ENCAPLIMIT)
+		n += TUN46_DSTOPT_LEN;
+	if (flags & TUN46_PEER_F_GRE) {
+		n += TUN46_GRE_HLEN;
+		if (flags & TUN46_PEER_F_GRE_KEY)
+			n += TUN46_GRE_KEY_LEN;
+	}
+	return n;
+}
+
+/* The default inner MTU for those flags on a 1500-byte underlay: 1460/1452
+ * (ip4ip6), 1456/1448 (GRE), 4 less with a key. */
+static inline __u16 tun46_peer_default_mtu(__u32 flags)
+{
+	return TUN46_UNDERLAY_MTU - tun46_peer_overhead(flags);
+}
 
 /* ---- routes: LPM_TRIE "tun46_routes" (BPF_F_NO_PREALLOC) ---- */
 struct tun46_route_key {
@@ -100,8 +151,9 @@ struct tun46_route {
  * space writes it with the peer (one update replaces the element whole). */
 struct tun46_decap {
 	__u32 peer_id;
-	__u32 flags;		 /* the peer's TUN46_PEER_F_* (ACTIVE is checked) */
+	__u32 flags;		 /* the peer's TUN46_PEER_F_* (ACTIVE is checked; GRE, GRE_KEY: what it sends) */
 	union tun46_addr6 local; /* the outer destination this peer must use */
+	__u32 key;		 /* the GRE key its packets must carry (host order), with TUN46_PEER_F_GRE_KEY */
 };
 
 /* ---- statistics: PERCPU_HASH "tun46_stats" ---- */

@@ -10,7 +10,7 @@
             the highest sequence seen + missing tail when --count is given)
   ip4ip6    --ifname IF --dst-mac MAC --src6 A --dst6 B --src4 C --dst4 D
             [--encaplimit N] [--count N] [--port P] [--tag T] [--ttl N] [--seq-base N]
-            [--version V] [--bad-csum]
+            [--version V] [--bad-csum] [--gre HEX]
             [--size B] [--no-df] [--frag N [--order I,J,...] [--frag-id ID]]
             writes Ethernet/IPv6(nh 4, or nh 60 + RFC 2473 option)/IPv4/UDP
             frames with an AF_PACKET socket: a peer (or an attacker) on the WAN.
@@ -21,6 +21,8 @@
             the option, if any, before the fragment header as Linux sends it),
             sent in the given order of piece indexes (default 0..N-1), with
             fragment identification ID + seq.
+            --gre HEX sends GRE over IPv6 (next header 47) with the GRE header
+            HEX (e.g. 00000800, or 20000800 + key) in front of the IPv4 packet.
   udp4      --ifname IF --dst-mac MAC --src4 C --dst4 D [--count N] [--port P]
             [--tag T] [--ttl N] [--bad-csum]
             writes Ethernet/IPv4/UDP frames with an AF_PACKET socket (a LAN
@@ -83,15 +85,19 @@ def cmd_ip4ip6(a):
         payload = ("%s %d" % (a.tag, a.seq_base + seq)).encode().ljust(a.size, b".")
         inner = ipv4_udp(a.src4, a.dst4, a.port, payload, ttl=a.ttl, ident=seq + 1, bad_csum=a.bad_csum,
                          df=not a.no_df)
+        tnh = 4
+        if a.gre:
+            inner = bytes.fromhex(a.gre) + inner
+            tnh = 47
         if a.encaplimit is not None:
-            # Destination Options: next header 4, length 0, option type 4 length 1 value N, PadN 1 byte
-            ext = bytes([4, 0, 4, 1, a.encaplimit, 1, 1, 0])
+            # Destination Options: next header 4 (or 47), length 0, option type 4 length 1 value N, PadN 1 byte
+            ext = bytes([tnh, 0, 4, 1, a.encaplimit, 1, 1, 0])
             nh = 60
         else:
             ext = b""
-            nh = 4
+            nh = tnh
         if a.frag:
-            for piece in fragments(inner, a.frag, a.order, a.frag_id + seq):
+            for piece in fragments(inner, a.frag, a.order, a.frag_id + seq, tnh):
                 # the options stay in front of the fragment header, which says IPv4
                 hdrs = (bytes([44]) + ext[1:]) if ext else b""
                 ip6 = struct.pack("!IHBB16s16s", 6 << 28, len(hdrs) + len(piece), 60 if ext else 44, 64, src6, dst6)
@@ -130,7 +136,7 @@ def cmd_dhcp_discover(a):
     print("sent %d" % a.count)
 
 
-def fragments(data, n, order, ident):
+def fragments(data, n, order, ident, nh=4):
     """Fragment header (next header 4) + piece, for n pieces of data (all but
     the last a multiple of 8 bytes), in the order given ("2,0,1")."""
     step = (len(data) + n - 1) // n
@@ -142,7 +148,7 @@ def fragments(data, n, order, ident):
     out = []
     for i in idx:
         mf = 1 if i + 1 < n else 0
-        out.append(struct.pack("!BBHI", 4, 0, cuts[i] | mf, ident & 0xFFFFFFFF) + data[cuts[i]:cuts[i + 1]])
+        out.append(struct.pack("!BBHI", nh, 0, cuts[i] | mf, ident & 0xFFFFFFFF) + data[cuts[i]:cuts[i + 1]])
     return out
 
 
@@ -241,6 +247,7 @@ def main():
     e.add_argument("--frag", type=int, default=0)
     e.add_argument("--order", default="")
     e.add_argument("--frag-id", type=int, default=0x4600)
+    e.add_argument("--gre", default="")
     f = sub.add_parser("udp4")
     f.add_argument("--ifname", required=True)
     f.add_argument("--dst-mac", required=True)

@@ -545,6 +545,62 @@ static int t_print_roundtrip(void)
 	return 0;
 }
 
+static int t_gre(void)
+{
+	const char *n = "config: encap gre, key, default MTUs, live change in the file, round trip, errors";
+	const char *text = "peer add g remote 2001:db8:2::1 local 2001:db8:1::1 encap gre\n"
+			   "peer add k remote 2001:db8:3::1 local 2001:db8:1::1 encap gre key 77 encaplimit 4\n"
+			   "peer add i remote 2001:db8:4::1 local 2001:db8:1::1\n"
+			   "peer change i encap gre key 5\n"
+			   "peer add m remote 2001:db8:5::1 local 2001:db8:1::1 encap gre mtu 1400\n";
+	struct t46_state a, b;
+	const struct st_peer *p;
+	char *x, *y;
+
+	UNIT_CHECK(n, parse_text(text, &a, &errs) == 0, "errors: %s", errs.e[0].msg);
+	p = st_find_peer(&a, "g");
+	UNIT_CHECK(n, (p->p.flags & TUN46_PEER_F_GRE) && p->p.mtu == 1456, "g: mtu %u", p->p.mtu);
+	p = st_find_peer(&a, "k");
+	UNIT_CHECK(n, (p->p.flags & TUN46_PEER_F_GRE_KEY) && p->p.key == 77 && p->p.mtu == 1444, "k: mtu %u key %u",
+		   p->p.mtu, p->p.key);
+	p = st_find_peer(&a, "i");
+	UNIT_CHECK(n, (p->p.flags & TUN46_PEER_F_GRE) && p->p.key == 5 && p->p.mtu == 1452, "i: mtu %u", p->p.mtu);
+	x = dump(&a);
+	UNIT_CHECK(n,
+		   strstr(x, "peer add g remote 2001:db8:2::1 local 2001:db8:1::1 encap gre\n") &&
+		       strstr(x, "encaplimit 4 encap gre key 77\n") && strstr(x, "mtu 1400 encap gre\n") &&
+		       !strstr(x, "ip4ip6"),
+		   "text:\n%s", x);
+	UNIT_CHECK(n, parse_text(x, &b, &errs) == 0, "printed text refused: line %d %s", errs.e[0].line, errs.e[0].msg);
+	y = dump(&b);
+	UNIT_CHECK(n, !strcmp(x, y), "differs:\n%s\n---\n%s", x, y);
+	UNIT_CHECK(n, st_peer_equal(&st_find_peer(&a, "k")->p, &st_find_peer(&b, "k")->p), "equal");
+	{
+		struct tun46_peer k2 = st_find_peer(&a, "k")->p;
+
+		k2.key ^= 1; /* a key change is a change */
+		UNIT_CHECK(n, !st_peer_equal(&st_find_peer(&a, "k")->p, &k2), "key ignored by st_peer_equal");
+	}
+	free(x);
+	free(y);
+	st_free(&a);
+	st_free(&b);
+
+	UNIT_CHECK(
+	    n,
+	    parse_text("peer add i remote 2001:db8:4::1 local 2001:db8:1::1\npeer change i key 5\n", &a, &errs) == 1 &&
+		errs.e[0].line == 2 && strstr(errs.e[0].msg, "needs encap gre"),
+	    "key on ip4ip6 in a change: %s", errs.e[0].msg);
+	st_free(&a);
+	UNIT_CHECK(n,
+		   parse_text("peer add i remote 2001:db8:4::1 local 2001:db8:1::1 key 5\n", &a, &errs) == 1 &&
+		       strstr(errs.e[0].msg, "needs encap gre"),
+		   "key on ip4ip6: %s", errs.e[0].msg);
+	st_free(&a);
+	UNIT_PASS(n);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- plan and apply */
 
 static const char *v1 = "link attach dev eth1 role wan\n"
@@ -835,6 +891,7 @@ int main(void)
 	t_nul_and_words();
 	t_replace_change();
 	t_print_roundtrip();
+	t_gre();
 	t_apply_fresh();
 	t_rollback();
 	t_rename_and_moves();

@@ -57,6 +57,19 @@ static const char *good[] = {
     "peer add a remote 2001:db8::2 local auto mtu 65495",
     "peer add a remote 2001:db8::2 local auto mtu 1280",
     "peer add a remote 2001:db8::2 local auto encaplimit 4 mtu 65487",
+    "peer add a remote 2001:db8::2 local auto encap gre",
+    "peer add a remote 2001:db8::2 local auto encap ip4ip6",
+    "peer add a remote 2001:db8::2 local auto encap gre key 0",
+    "peer add a remote 2001:db8::2 local auto encap gre key 4294967295",
+    "peer add a remote 2001:db8::2 local auto encap gre key 0xffffffff",
+    "peer add a remote 2001:db8::2 local auto encap gre key 1.2.3.4",
+    "peer add a remote 2001:db8::2 local auto key 7 encap gre",
+    "peer add a remote 2001:db8::2 local auto encap gre key none",
+    "peer add a remote 2001:db8::2 local auto key none",
+    "peer add a remote 2001:db8::2 local auto encap gre encaplimit 4 key 1 mtu 65479",
+    "peer change a encap gre",
+    "peer change a key 5",
+    "peer change a encap ip4ip6 key none",
     "peer add a.b-c_D9 remote 2001:db8::2 local auto",
     "peer add abcdefghijklmnopqrstuvwxyz01234 remote 2001:db8::2 local auto",
     "peer replace a remote 2001:db8::2 local auto",
@@ -153,6 +166,18 @@ static const struct bad bad[] = {
     {"peer add a remote 2001:db8::2 local auto mtu 65496", "65496", "mtu"},
     {"peer add a remote 2001:db8::2 local auto mtu 99999999999", "99999999999", "mtu"},
     {"peer add a remote 2001:db8::2 local auto encaplimit 4 mtu 65495", NULL, "too large with encaplimit"},
+    {"peer add a remote 2001:db8::2 local auto encap gre mtu 65495", NULL, "too large with encap gre (at most 65491)"},
+    {"peer add a remote 2001:db8::2 local auto encap gre encaplimit 4 key 1 mtu 65480", NULL,
+     "too large with encap gre, encaplimit, key (at most 65479)"},
+    {"peer add a remote 2001:db8::2 local auto encap gre6", "gre6", "encap must be ip4ip6 or gre"},
+    {"peer add a remote 2001:db8::2 local auto encap", "encap", "needs a value"},
+    {"peer add a remote 2001:db8::2 local auto encap gre encap gre", "encap", "given twice"},
+    {"peer add a remote 2001:db8::2 local auto encap gre key 4294967296", "4294967296", "key must be none"},
+    {"peer add a remote 2001:db8::2 local auto encap gre key -1", "-1", "key must be none"},
+    {"peer add a remote 2001:db8::2 local auto encap gre key 1.2.3", "1.2.3", "key must be none"},
+    {"peer add a remote 2001:db8::2 local auto key 5", NULL, "key 5 needs encap gre"},
+    {"peer add a remote 2001:db8::2 local auto encap ip4ip6 key 5", NULL, "key 5 needs encap gre"},
+    {"peer change a encap ip4ip6 key 5", NULL, "needs encap gre"},
     {"peer add a remote 2001:db8::2 local auto hoplimit 3 hoplimit 4", "hoplimit", "given twice"},
     {"peer add a remote 2001:db8::2 remote 2001:db8::3 local auto", "remote", "given twice"},
     {"peer add a remote 2001:db8::2 local auto ttl 3", "ttl", "unexpected"},
@@ -306,6 +331,55 @@ static int check_values(void)
 		UNIT_CHECK(n, !parse("peer change a encaplimit 2", &c, &e), "%s", e.msg);
 		t46_peer_merge(&p, &c.peer, c.peer_mask);
 		UNIT_CHECK(n, p.mtu == 1400, "explicit mtu kept: %u", p.mtu);
+	}
+	UNIT_PASS(n);
+
+	n = "parse values: encap gre, key, default MTUs 1456/1448/1452/1444, merge follows";
+	{
+		struct tun46_peer p;
+
+		UNIT_CHECK(n, !parse("peer add a remote 2001:db8::2 local auto encap gre", &c, &e), "%s", e.msg);
+		UNIT_CHECK(n,
+			   (c.peer.flags & TUN46_PEER_F_GRE) && !(c.peer.flags & TUN46_PEER_F_GRE_KEY) &&
+			       c.peer.mtu == 1456 && (c.peer_mask & T46_PK_ENCAP),
+			   "gre: flags 0x%x mtu %u", c.peer.flags, c.peer.mtu);
+		UNIT_CHECK(n, !parse("peer add a remote 2001:db8::2 local auto encap gre encaplimit 4", &c, &e), "%s",
+			   e.msg);
+		UNIT_CHECK(n, c.peer.mtu == 1448, "gre encaplimit: mtu %u", c.peer.mtu);
+		UNIT_CHECK(n, !parse("peer add a remote 2001:db8::2 local auto encap gre key 0x01020304", &c, &e), "%s",
+			   e.msg);
+		UNIT_CHECK(n, c.peer.mtu == 1452 && c.peer.key == 0x01020304 && (c.peer.flags & TUN46_PEER_F_GRE_KEY),
+			   "gre key: mtu %u key 0x%x", c.peer.mtu, c.peer.key);
+		UNIT_CHECK(
+		    n, !parse("peer add a remote 2001:db8::2 local auto encap gre key 1.2.3.4 encaplimit 0", &c, &e),
+		    "%s", e.msg);
+		UNIT_CHECK(n, c.peer.mtu == 1444 && c.peer.key == 0x01020304, "gre key encaplimit: mtu %u key 0x%x",
+			   c.peer.mtu, c.peer.key);
+		UNIT_CHECK(n, tun46_peer_overhead(c.peer.flags) == 56 && tun46_peer_overhead(0) == 40, "overhead %u",
+			   tun46_peer_overhead(c.peer.flags));
+		UNIT_CHECK(n, !parse("peer add a remote 2001:db8::2 local auto encap ip4ip6", &c, &e), "%s", e.msg);
+		UNIT_CHECK(n, c.peer.mtu == 1460 && !(c.peer.flags & TUN46_PEER_F_GRE), "ip4ip6: mtu %u", c.peer.mtu);
+
+		/* live change: ip4ip6 -> gre -> key -> encaplimit -> ip4ip6, the default MTU follows */
+		t46_peer_defaults(&p);
+		UNIT_CHECK(n, !parse("peer change a encap gre", &c, &e), "%s", e.msg);
+		t46_peer_merge(&p, &c.peer, c.peer_mask);
+		UNIT_CHECK(n, p.mtu == 1456 && (p.flags & TUN46_PEER_F_GRE) && !t46_peer_check(&p, &e), "mtu %u",
+			   p.mtu);
+		UNIT_CHECK(n, !parse("peer change a key 9", &c, &e), "%s", e.msg);
+		t46_peer_merge(&p, &c.peer, c.peer_mask);
+		UNIT_CHECK(n, p.mtu == 1452 && p.key == 9 && !t46_peer_check(&p, &e), "key: mtu %u", p.mtu);
+		UNIT_CHECK(n, !parse("peer change a encaplimit 4", &c, &e), "%s", e.msg);
+		t46_peer_merge(&p, &c.peer, c.peer_mask);
+		UNIT_CHECK(n, p.mtu == 1444, "key+encaplimit: mtu %u", p.mtu);
+		UNIT_CHECK(n, !parse("peer change a encap ip4ip6", &c, &e), "%s", e.msg);
+		t46_peer_merge(&p, &c.peer, c.peer_mask);
+		UNIT_CHECK(n, p.mtu == 1452 && !(p.flags & (TUN46_PEER_F_GRE | TUN46_PEER_F_GRE_KEY)) && p.key == 0,
+			   "back to ip4ip6: mtu %u flags 0x%x", p.mtu, p.flags);
+		/* a key on an ip4ip6 peer: refused after the merge */
+		UNIT_CHECK(n, !parse("peer change a key 3", &c, &e), "%s", e.msg);
+		t46_peer_merge(&p, &c.peer, c.peer_mask);
+		UNIT_CHECK(n, t46_peer_check(&p, &e) && strstr(e.msg, "needs encap gre"), "check: %s", e.msg);
 	}
 	UNIT_PASS(n);
 	return 0;
