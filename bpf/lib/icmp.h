@@ -218,6 +218,7 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 	struct iphdr q;
 	__u32 zero = 0, quote, tot, cur, src = 0;
 	__u16 eth_ip = bpf_htons(ETH_P_IP);
+	bool local;
 	__u8 tos;
 	__s64 s;
 	int rc;
@@ -255,7 +256,14 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 	} else {
 		src = fib.ipv4_src;
 	}
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+	/* The router's own packet (its source is local): the error goes to the
+	 * router's stack as if it came back through the tunnel from the
+	 * destination, so its sockets and routes learn the MTU, as with
+	 * ip6tnl's icmp_ndo_send to a local sender. */
+	local = rc == BPF_FIB_LKUP_RET_NOT_FWDED && cfg && cfg->tun_ifindex;
+	if (local)
+		src = q.daddr;
+	else if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		stats_inc(r->count_if, r->peer_id, TUN46_C_ICMP_DROP_NO_SOURCE); /* no route back */
 		return r->dflt;
 	}
@@ -313,6 +321,12 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 		goto broken;
 	if (r->sent_counter >= 0)
 		stats_inc(r->count_if, r->peer_id, r->sent_counter);
+	if (local && cfg) {
+		if (bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_dest), cfg->tun_mac, ETH_ALEN, 0) ||
+		    bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_source), cfg->tun_mac, ETH_ALEN, 0))
+			goto broken;
+		return bpf_redirect(cfg->tun_ifindex, BPF_F_INGRESS);
+	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return bpf_redirect_neigh(fib.ifindex, 0, 0, 0);
 	if (bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_dest), fib.dmac, ETH_ALEN, 0) ||

@@ -514,14 +514,19 @@ static void test_tun(void)
 	 * sets no gso_type, and bpf_skb_adjust_room refuses to encapsulate
 	 * such an skb; the e2e test_pmtu.sh sends real TCP through it) */
 
-	/* the router's own packet: no ICMP to itself (the kernel would update its route) */
+	/* the router's own packet: the error goes to the router's own stack, into
+	 * the tunnel device's ingress, as if from the destination (so its sockets
+	 * learn the MTU, as with ip6tnl's icmp_ndo_send to a local sender) */
 	mk_inner(&in4, FLOW(.src = ROUTER_LAN, .ttl = 64, .paylen = 1400 - 28));
-	fx_new("icmp/tun-own-source-no-icmp-dropped", FX_TC, prog_tc_tun, if_tunp);
+	fx_new("icmp/tun-own-source-frag-needed-to-own-stack", FX_TC, prog_tc_tun, if_tunp);
 	mk_tun_frame(&F.in, &in4);
-	pkt_copy(&F.out, &F.in);
-	F.verdict = TC_ACT_SHOT;
+	F.verdict = TC_ACT_REDIRECT;
+	exp_icmp4_eth(&F.out, in4.b, in4.len, ICMP4_FRAG, 1360, mac_tun, mac_tun);
+	put32(F.out.b + 14 + 12, get32(in4.b + 16)); /* source: the packet's destination */
+	ip4_fix_csum(F.out.b + 14);
+	F.ip4_id_off = 14;
+	F.inner_off = 14;
 	expect_ctr(if_tun, P_A, TUN46_C_ENCAP_ICMP_FRAG_NEEDED, 1);
-	expect_ctr(if_tun, P_A, TUN46_C_ICMP_DROP_NO_SOURCE, 1);
 	fx_run();
 
 	/* an entry for another remote, or expired, is not the peer's path MTU */

@@ -69,6 +69,14 @@ for mode in $E2E_MODES; do
 		grep -qF "$want" <<<"$out"
 	f=$(num "$(counter "$R1" encap_icmp_frag_needed)")
 	check "$mode/encap_icmp_frag_needed_r1" "encap_icmp_frag_needed $f0 -> $f" [ "$f" -gt "$f0" ]
+	# the router's own packet: its own stack gets the error and learns the MTU (no black hole)
+	ip -n "$R1" route flush cache >/dev/null 2>&1
+	out=$(nsx "$R1" ping -n -c 2 -i 0.3 -W 2 -M do -s $((INNER - 27)) 192.168.2.2 2>&1)
+	pm=$(ip -n "$R1" route get 192.168.2.2 | grep -o 'mtu [0-9]*')
+	check "$mode/router_own_learns_$INNER" "ping -M do -s $((INNER - 27)) from r1 printed: $(echo "$out" | grep -v '^$' | head -3 | tr '\n' '|'); route get shows '$pm' (want mtu $INNER)" \
+		[ "$pm" = "mtu $INNER" ]
+	n=$(ping_count "$R1" 192.168.2.2 -c 2 -i 0.2 -W 2 -M do -s $((INNER - 28)))
+	check "$mode/router_own_df_${INNER}_passes" "received ${n:-0} of 2 replies to ping -M do -s $((INNER - 28)) from r1" [ "${n:-0}" = 2 ]
 
 	# -- h2 -> h1: r2's own outer route is 1454
 	f0=$(num "$(counter "$R2" encap_icmp_frag_needed)")
