@@ -227,10 +227,6 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 		return r->dflt;
 	if (!icmp4_may_answer(skb, r, &q))
 		return r->dflt;
-	if (!(r->type == ICMP4_DEST_UNREACH && r->code == ICMP4_FRAG_NEEDED) && !icmp_rl_allow(q.saddr)) {
-		stats_inc(r->count_if, r->peer_id, TUN46_C_ICMP_RATELIMITED);
-		return r->dflt;
-	}
 	quote = r->qlen > ICMP4_MAX_QUOTE ? ICMP4_MAX_QUOTE : r->qlen;
 	tos = (q.tos & ICMP4_TOS_MASK) | ICMP4_PREC_INTERNETCTL;
 	tot = ICMP4_HLEN + quote;
@@ -273,6 +269,11 @@ static __always_inline int icmp4_send_error(struct __sk_buff *skb, const struct 
 	}
 	if (!src) {
 		stats_inc(r->count_if, r->peer_id, TUN46_C_ICMP_DROP_NO_SOURCE);
+		return r->dflt;
+	}
+	/* rate limited only once it can be sent, as icmp_send (after the route) */
+	if (!(r->type == ICMP4_DEST_UNREACH && r->code == ICMP4_FRAG_NEEDED) && !icmp_rl_allow(q.saddr)) {
+		stats_inc(r->count_if, r->peer_id, TUN46_C_ICMP_RATELIMITED);
 		return r->dflt;
 	}
 
