@@ -71,6 +71,7 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
      rgoal("64B forwarding, tun46 xdp encap gre / tun46 xdp ip4ip6"; "tun46-gre"; "tun46-xdp"; "fwd64_pps"; ">="; 0.95),
      rgoal("TCP 1 stream offloads off, tun46 xdp / srv6"; "tun46-xdp"; "srv6"; "tcp1_off_mbps"; ">="; 1.4),
      rgoal("TCP 4 streams offloads off, tun46 xdp / srv6"; "tun46-xdp"; "srv6"; "tcp4_off_mbps"; ">="; 1.4),
+     rgoal("64B forwarding, tun46 tc with the 2-step decapsulation (6.1) / tun46 tc"; "tun46-tc-2step"; "tun46-tc"; "fwd64_pps"; ">="; 0.9),
      rgoal("TCP 1 stream offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp1_on_mbps"; ">="; 0.9),
      rgoal("TCP 4 streams offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp4_on_mbps"; ">="; 0.9),
      goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1; ["tun46-xdp"]; "apply_100000_routes_s"),
@@ -104,7 +105,7 @@ jq -r '
      else "| \(plabel($p)) | \(cell($p; "fwd64_pps"; "pps")) | \(cell($p; "fwd512_pps"; "pps")) | \(cell($p; "tcp1_on_mbps"; "mbps")) | \(cell($p; "tcp4_on_mbps"; "mbps")) | \(cell($p; "tcp1_off_mbps"; "mbps")) | \(cell($p; "tcp4_off_mbps"; "mbps")) | \(cell($p; "ping_p50_us"; "us")) | \(cell($p; "ping_p99_us"; "us")) |" end;
   . as $r
   | ([.summary[].path] + [.unavailable[]?.path] | unique) as $paths
-  | ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-xdp-base","tun46-gre","tun46-tc","tun46-xdp-generic"] as $order
+  | ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-xdp-base","tun46-gre","tun46-tc","tun46-tc-2step","tun46-xdp-generic"] as $order
   | ($order | map(select(. as $p | $paths | index($p)))) as $rows
   | "## tun46 benchmark — \(.machine.date)",
     "",
@@ -155,7 +156,7 @@ if command -v gnuplot >/dev/null; then
 	dat=$(mktemp)
 	jq -r '. as $r
 	  | def g($p; $k): ([$r.summary[] | select(.path == $p and .metric == $k) | .median][0] // 0);
-	  ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-xdp-base","tun46-gre","tun46-tc","tun46-xdp-generic"] as $o
+	  ["kernel","srv6","ip6tnl","vxlan6","xdpfwd","tun46-xdp","tun46-xdp-base","tun46-gre","tun46-tc","tun46-tc-2step","tun46-xdp-generic"] as $o
 	  | ([.summary[].path] | unique) as $have
 	  | $o[] | select(. as $p | $have | index($p)) as $p
 	  | [$p, g($p; "fwd64_pps") / 1e6, g($p; "fwd512_pps") / 1e6,

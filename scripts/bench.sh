@@ -11,6 +11,8 @@
 #                MTU 1530); shown for reference, not used in ratios or goals
 #   xdpfwd       plain XDP forwarding, no encapsulation (bpf/bench_fwd.bpf.c)
 #   tun46-xdp, tun46-tc, tun46-xdp-generic   tun46 in each mode, on both routers
+#   tun46-tc-2step  tun46 mode tc with the two-step TC decapsulation of kernels
+#                before 6.3 forced (TUN46_PROBE_DISABLE=decap_l3): its cost
 #   tun46-gre    tun46 mode xdp with encap gre on both routers (GRE over IPv6,
 #                Linux ip6gre's bytes); goal: 64B rate >= 0.95 x tun46-xdp
 #   tun46-xdp-base   with BASE=<git ref>: tun46 mode xdp as built at that ref
@@ -52,7 +54,7 @@ else
 	COST_FRAMES=${COST_FRAMES:-4194304}
 fi
 FLOWS=${FLOWS:-1}
-BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-xdp-generic}
+BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-tc-2step tun46-xdp-generic}
 BENCH_TESTS=${BENCH_TESTS:-rate tcp ping cost ctl}
 CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
@@ -158,6 +160,7 @@ setup_path() {
 	tun46-tc) path_tun46 tc ;;
 	tun46-gre) path_tun46 xdp encap gre ;;
 	tun46-xdp-generic) path_tun46 xdp-generic ;;
+	tun46-tc-2step) TUN46_PROBE_DISABLE=decap_l3 path_tun46 tc ;;
 	*) return 2 ;;
 	esac
 }
