@@ -36,7 +36,8 @@ QEMU_KERNELS=${QEMU_KERNELS:-"6.1 6.12"}
 QEMU_SMP=2
 QEMU_QUEUES=4
 # Modules the guest loads (with their dependencies, in modprobe's order).
-QEMU_MODULES="virtio_pci virtio_net veth ip6_tunnel tunnel6 sch_ingress cls_bpf act_bpf"
+# ip6_gre (with gre, ip6_tunnel, tunnel6): the ip6gre peer of test_ip6tnl_peer.sh
+QEMU_MODULES="virtio_pci virtio_net veth ip6_tunnel tunnel6 gre ip6_gre sch_ingress cls_bpf act_bpf"
 # Host programs copied into the initramfs (with their shared libraries).
 QEMU_PROGS="ip tc ethtool"
 
@@ -137,6 +138,18 @@ qemu_kernel() {
 	exec {lk}>&-
 	return "$rc"
 }
+# _qemu_ready FILE: the cached kernel (prepared as FILE says: "2 MODULE...")
+# holds every module of $QEMU_MODULES (checkouts with a shorter list share a
+# cache prepared for a longer one, without preparing it again)
+_qemu_ready() {
+	local have m
+	[ -f "$1" ] || return 1
+	have=" $(cat "$1") "
+	case "$have" in " 2 "*) ;; *) return 1 ;; esac
+	for m in $QEMU_MODULES; do
+		case "$have" in *" $m "*) ;; *) return 1 ;; esac
+	done
+}
 _qemu_kernel() {
 	local series=$1 pkg dir deb tmp rel m line f
 	pkg=$(_qemu_pkg_name "$series")
@@ -150,7 +163,7 @@ _qemu_kernel() {
 	QK_DIR=$dir
 	QK_IMAGE=$dir/vmlinux
 	[ "${QEMU_KIMG:-}" = vmlinuz ] && QK_IMAGE=$dir/vmlinuz
-	if [ -f "$dir/ready" ] && [ "$(cat "$dir/ready")" = "2 $QEMU_MODULES" ]; then
+	if _qemu_ready "$dir/ready"; then
 		[ -f "$QK_IMAGE" ] || QK_IMAGE=$dir/vmlinuz
 		return 0
 	fi
