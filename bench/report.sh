@@ -143,6 +143,21 @@ jq -r '
       ($rows[] as $p | select([$r.summary[] | select(.path == $p and .metric == "cpu64_ns")] | length > 0)
         | "| \(plabel($p)) | \($r | cell($p; "cpu64_ns"; "ns0"))\(xref($p; "cpu64_ns")) | \(rounds($p; "cpu64_ns")) | \(rate($p; "cpu64_ns")) | \($r | cell($p; "cpubig_ns"; "ns0"))\(xref($p; "cpubig_ns")) | \(rounds($p; "cpubig_ns")) | \(rate($p; "cpubig_ns")) | \($r | cell($p; "cpu64_busy_ns"; "ns0")) |"),
       "" else empty end),
+    (if ([.samples[] | select(.path | startswith("scale:"))] | length) > 0 then
+      def md: sort | if length == 0 then null else .[length / 2 | floor] end;
+      "Multi-core scaling (make bench SCALE=1; 64B, \([.samples[] | select(.path | startswith("scale:")) | .raw.queues_pinned // empty] | max // 0) queue(s) pinned at most; median over runs; router ns/pkt: CPU time of the router threads per packet, capacity/core = 1000 / ns in Mpps; efficiency = Mpps / (cores × Mpps at 1 core), CPU efficiency = ns at 1 core / ns; shared: the generators ran on the router cores, so Mpps is not the routers capacity):",
+      "",
+      "| path | cores | Mpps | Mpps/core | router ns/pkt | capacity/core Mpps | efficiency | CPU efficiency | per-run Mpps |",
+      "|---|---|---|---|---|---|---|---|---|",
+      (([.samples[] | select(.path | startswith("scale:")) | .path] | unique[]) as $sp
+        | ([$r.samples[] | select(.path == $sp and (.metric | test("^scale[0-9]+_pps$"))) | .raw]) as $raws
+        | ([$raws[] | select(.cores == 1) | .pps] | md) as $p1
+        | ([$raws[] | select(.cores == 1) | .ns_per_pkt // empty] | md) as $n1
+        | ([$raws[].cores] | unique[]) as $c
+        | [$raws[] | select(.cores == $c)] as $x
+        | ($x | map(.pps) | md) as $pps | ($x | map(.ns_per_pkt // empty) | md) as $ns
+        | "| \($sp[6:]) | \($c)\(if $x[0].shared then " (shared)" else "" end) | \($pps / 1e6 | r2) | \($pps / 1e6 / $c | r2) | \($ns // 0 | round) | \(if $ns then (1000 / $ns | r2) else "–" end) | \(if $p1 and $p1 > 0 and ($x[0].shared | not) then ($pps / $c / $p1 | r2) else "–" end) | \(if $n1 and $ns then ($n1 / $ns | r2) else "–" end) | \($x | map(.pps / 1e6 | r2 | tostring) | join(", ")) |"),
+      "" else empty end),
     (if ([.summary[] | select(.path | startswith("prog:"))] | length) > 0 then
       "Per-packet program cost, BPF_PROG_RUN live frames (bench/progcost; ns; prog = bpf_stats run time of the program behind a byte-restoring wrapper, frame = whole live-frame run incl. redirect and the sink):",
       "",

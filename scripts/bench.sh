@@ -37,6 +37,8 @@
 #   BENCH_TESTS="rate cpu tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
 #   CPU_SECS, CPU_PPS64 (200000), CPU_BIG (1470), CPU_PPSBIG (100000),
 #   CPU_COALESCE_US (200), CPU_RTPRIO (50), CPU_GEN_NICE (-10),
+#   SCALE=1 (adds the test "scale": bench/scale.sh; SCALE_CORES "1 2 4 8 12",
+#   SCALE_PATHS "xdpfwd tun46-xdp", SCALE_FLOWS, SCALE_SECS, SCALE_QUEUES),
 #   BENCH_OUT=dir (default bench-results), BUILD=dir, GEN_CPU/RX_CPU (default 0/1),
 #   CTL_ROUTES="1000 100000".
 # Output: Markdown table on stdout, BENCH_OUT/bench-TIMESTAMP.json (every raw
@@ -47,6 +49,7 @@ BUILD=${BUILD:-build}
 export BUILD
 BSFX=${BSFX:-$$}
 source bench/lib.sh
+source bench/scale.sh
 
 QUICK=${QUICK:-}
 [ "$QUICK" = 0 ] && QUICK=
@@ -61,6 +64,10 @@ FLOWS=${FLOWS:-1}
 CPU_PPS64=${CPU_PPS64:-200000} CPU_BIG=${CPU_BIG:-1470} CPU_PPSBIG=${CPU_PPSBIG:-100000}
 BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-xdp-generic}
 BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}
+SCALE=${SCALE:-}
+[ "$SCALE" = 0 ] && SCALE=
+[ -n "$SCALE" ] && [[ " $BENCH_TESTS " != *" scale "* ]] && BENCH_TESTS="$BENCH_TESTS scale"
+SCALE_SECS=${SCALE_SECS:-$RATE_SECS}
 CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
 TUN46=${TUN46:-$BUILD/tun46}
@@ -88,10 +95,17 @@ if [ -n "$BASE" ]; then
 		fi
 	fi
 fi
-for t in gen sink fwd progcost; do
+for t in gen sink fwd progcost nsnet; do
 	[ -x "$BUILD/bench/$t" ] || { echo "bench: $BUILD/bench/$t missing: run make bench" >&2; exit 1; }
 done
-for c in jq iperf3 ethtool tcpdump ping; do
+# the per-path tests build the topology with ip and ethtool; the scale test
+# (bench/scale.sh) and the program cost need neither (nsnet; progcost: ip)
+path_tests=0
+for t in rate cpu tcp ping ctl; do [[ " $BENCH_TESTS " == *" $t "* ]] && path_tests=1; done
+needs="jq"
+[ $path_tests = 1 ] && needs="$needs ip iperf3 ethtool tcpdump ping"
+[[ " $BENCH_TESTS " == *" cost "* ]] && needs="$needs ip"
+for c in $needs; do
 	command -v "$c" >/dev/null || { echo "bench: $c missing: run make deps" >&2; exit 1; }
 done
 
@@ -106,7 +120,8 @@ IPERF_PID=
 
 cleanup() {
 	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
-	topo_down
+	[ $path_tests = 1 ] && topo_down
+	has_test scale && scale_down
 	progcost_down
 	rm -rf "$WORK"
 }
@@ -484,7 +499,7 @@ if [[ " $BENCH_PATHS " == *" tun46-xdp-base "* ]]; then
 		note tun46-xdp-base "base build: tun46 mode xdp $BASE_LABEL, commit $BASE_COMMIT ($BASE_TUN46)"
 	fi
 fi
-if [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
+if [ $path_tests = 1 ] && [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
 	why=$(bash scripts/probe-seg6.sh)
 	rc=$?
 	if [ $rc = 1 ]; then
@@ -498,6 +513,7 @@ ctl_done=0
 # drift of the shared machine during the run affects all paths alike and the
 # ratios stay side by side.
 for ROUND in $(seq 1 "$RUNS"); do
+	[ $path_tests = 1 ] || break
 	# tun46-xdp and tun46-xdp-base swap places every other round, so that
 	# neither always runs first (their ratio is the base comparison's goal)
 	round_paths=$BENCH_PATHS
@@ -554,6 +570,7 @@ for ROUND in $(seq 1 "$RUNS"); do
 done
 TUN46=$MAIN_TUN46
 has_test cost && measure_cost
+has_test scale && measure_scale
 
 # ---- report ----
 BENCH_BASE_LABEL=$BASE_LABEL BENCH_BASE_COMMIT=$BASE_COMMIT \
