@@ -158,6 +158,13 @@ jq -r '
         | ($x | map(.pps) | md) as $pps | ($x | map(.ns_per_pkt // empty) | md) as $ns
         | "| \($sp[6:]) | \($c)\(if $x[0].shared then " (shared)" else "" end) | \($pps / 1e6 | r2) | \($pps / 1e6 / $c | r2) | \($ns // 0 | round) | \(if $ns then (1000 / $ns | r2) else "–" end) | \(if $p1 and $p1 > 0 and ($x[0].shared | not) then ($pps / $c / $p1 | r2) else "–" end) | \(if $n1 and $ns then ($n1 / $ns | r2) else "–" end) | \($x | map(.pps / 1e6 | r2 | tostring) | join(", ")) |"),
       "" else empty end),
+    (if ([.samples[] | select(.path | startswith("rss:"))] | length) > 0 then
+      "Tunnel flows over r2 WAN receive queues (4-queue veth, one generator; test rss, make bench SCALE=1): packets per queue, per run:",
+      "",
+      "| path | inner flows | queues over 5 % | packets per queue | distinct flow labels seen |",
+      "|---|---|---|---|---|",
+      ($r.samples[] | select(.path | startswith("rss:")) | "| \(.path[4:]) | \(.flows) | \(.value) of 4 | \(.per_queue | map(tostring) | join(" / ")) | \(.flow_labels // "–") |"),
+      "" else empty end),
     (if ([.summary[] | select(.path | startswith("prog:"))] | length) > 0 then
       "Per-packet program cost, BPF_PROG_RUN live frames (bench/progcost; ns; prog = bpf_stats run time of the program behind a byte-restoring wrapper, frame = whole live-frame run incl. redirect and the sink):",
       "",

@@ -155,3 +155,63 @@ measure_scale() {
 		scale_down
 	done
 }
+
+# ---- does the receiving side spread tunnel flows over its queues? (test rss,
+# with SCALE=1) ----
+# r1 -> r2 over a 4-queue WAN veth, one generator (GEN_CPU) sending 1 or
+# RSS_FLOWS inner UDP flows at RSS_PPS; packets per r2 WAN rx queue.  veth
+# has no RSS: r2's rx queue is r1's tx queue.  In mode tc the kernel picks
+# that queue from the skb hash of the outer IPv6 header, which stops at a
+# non-zero flow label (tun46 hashes the inner flow into it): counted per tx
+# queue with an mq qdisc (needs tc).  In mode xdp a redirect picks the queue
+# of the sending CPU (veth_xdp_xmit), whatever the flow: counted with the
+# veth's per-queue XDP counters (needs ethtool).  Distinct flow labels on the
+# wire are counted in mode tc (tcpdump).
+RSS_FLOWS=${RSS_FLOWS:-64}
+RSS_PPS=${RSS_PPS:-100000}
+measure_rss() {
+	local p f r j q i per used lbl
+	for p in tun46-tc tun46-xdp; do
+		[ "${tun46_ok:-1}" = 0 ] && continue
+		if [ $p = tun46-tc ] && ! command -v tc >/dev/null; then note "rss:$p" "rss: no tc binary; not measured"; continue; fi
+		if [ $p = tun46-xdp ] && ! command -v ethtool >/dev/null; then note "rss:$p" "rss: no ethtool binary; not measured"; continue; fi
+		for f in 1 "$RSS_FLOWS"; do
+			scale_up 4 && scale_path "$p" && sx "$H2" "$BUILD"/bench/sink attach bh2 ||
+				{ note "rss:$p" "rss: setup failed"; scale_down; continue; }
+			if [ $p = tun46-tc ]; then
+				sx "$R1" tc qdisc replace dev b1wan root handle 1: mq
+				for i in 1 2 3 4; do sx "$R1" tc qdisc replace dev b1wan parent 1:$i pfifo; done
+			fi
+			for r in $(seq 1 "$RUNS"); do
+				local before after
+				before=$(rss_counts "$p")
+				j=$(sx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z 64 \
+					-f "$f" -t "$SCALE_SECS" -r "$RSS_PPS" -c "$GEN_CPU") || continue
+				after=$(rss_counts "$p")
+				per=$(paste -d' ' <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") | awk 'NF == 2 {printf "%s%d", s, $2 - $1; s = ","}')
+				used=$(tr , '\n' <<<"$per" | awk '{v[NR] = $1; t += $1} END {for (i in v) if (t > 0 && v[i] > t * 0.05) n++; print n + 0}')
+				lbl=null
+				if [ $p = tun46-tc ]; then
+					sx "$R2" timeout 2 tcpdump -ni b2wan -c 300 -v ip6 2>/dev/null >"$WORK/rss.cap" &
+					local tp=$!
+					sleep 0.3
+					sx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z 64 \
+						-f "$f" -t 0.5 -r 20000 -c "$GEN_CPU" >/dev/null
+					wait $tp
+					lbl=$(grep -o 'flowlabel 0x[0-9a-f]*' "$WORK/rss.cap" | sort -u | wc -l)
+				fi
+				sample "rss:$p" "rss${f}_queues" "$r" "$used" "{\"per_queue\": [$per], \"flows\": $f, \"flow_labels\": $lbl, \"gen\": $j}"
+				blog "bench: [rss:$p] $f inner flow(s) run $r: packets per r2 WAN rx queue: $per ($used of 4 queues over 5 %)$([ "$lbl" != null ] && echo "; $lbl distinct flow labels in 300 frames")"
+			done
+			scale_down
+		done
+	done
+}
+# rss_counts P: per-queue packet counts toward r2's WAN rx queues, space-separated
+rss_counts() {
+	if [ "$1" = tun46-tc ]; then
+		sx "$R1" tc -s qdisc show dev b1wan | awk '/^qdisc pfifo/ {q = 1} /Sent/ && q {printf "%s%s", s, $4; s = " "; q = 0}'
+	else
+		sx "$R2" ethtool -S b2wan | awk '$1 ~ /^rx_queue_[0-9]+_xdp_packets:$/ {printf "%s%s", s, $2; s = " "}'
+	fi
+}

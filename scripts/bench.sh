@@ -38,7 +38,8 @@
 #   CPU_SECS, CPU_PPS64 (200000), CPU_BIG (1470), CPU_PPSBIG (100000),
 #   CPU_COALESCE_US (200), CPU_RTPRIO (50), CPU_GEN_NICE (-10),
 #   SCALE=1 (adds the test "scale": bench/scale.sh; SCALE_CORES "1 2 4 8 12",
-#   SCALE_PATHS "xdpfwd tun46-xdp", SCALE_FLOWS, SCALE_SECS, SCALE_QUEUES),
+#   SCALE_PATHS "xdpfwd tun46-xdp", SCALE_FLOWS, SCALE_SECS, SCALE_QUEUES;
+#   and the test "rss": tunnel flows over r2's receive queues, RSS_FLOWS, RSS_PPS),
 #   BENCH_OUT=dir (default bench-results), BUILD=dir, GEN_CPU/RX_CPU (default 0/1),
 #   CTL_ROUTES="1000 100000".
 # Output: Markdown table on stdout, BENCH_OUT/bench-TIMESTAMP.json (every raw
@@ -66,7 +67,7 @@ BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre 
 BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}
 SCALE=${SCALE:-}
 [ "$SCALE" = 0 ] && SCALE=
-[ -n "$SCALE" ] && [[ " $BENCH_TESTS " != *" scale "* ]] && BENCH_TESTS="$BENCH_TESTS scale"
+[ -n "$SCALE" ] && [[ " $BENCH_TESTS " != *" scale "* ]] && BENCH_TESTS="$BENCH_TESTS scale rss"
 SCALE_SECS=${SCALE_SECS:-$RATE_SECS}
 CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
@@ -121,7 +122,7 @@ IPERF_PID=
 cleanup() {
 	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
 	[ $path_tests = 1 ] && topo_down
-	has_test scale && scale_down
+	{ has_test scale || has_test rss; } && scale_down
 	progcost_down
 	rm -rf "$WORK"
 }
@@ -571,6 +572,7 @@ done
 TUN46=$MAIN_TUN46
 has_test cost && measure_cost
 has_test scale && measure_scale
+has_test rss && measure_rss
 
 # ---- report ----
 BENCH_BASE_LABEL=$BASE_LABEL BENCH_BASE_COMMIT=$BASE_COMMIT \
