@@ -374,8 +374,10 @@ int main(int argc, char **argv)
 		if (!strcmp(c, cmds[i].name))
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0]) || argc - 2 < cmds[i].args) {
-		fprintf(stderr, "usage: nsnet {add NS | del NS | exec NS CMD... | veth IF PEER PEERNS QUEUES | up IF [MTU]\n"
-				"             | addr IF ADDR/PLEN | route DST/PLEN GW IF | neigh ADDR MAC IF | mac IF | gro IF on|off}\n");
+		fprintf(stderr,
+			"usage: nsnet {add NS | del NS | exec NS CMD... | veth IF PEER PEERNS QUEUES | up IF [MTU]\n"
+			"             | addr IF ADDR/PLEN | route DST/PLEN GW IF | neigh ADDR MAC IF | mac IF | gro IF "
+			"on|off}\n");
 		return 2;
 	}
 	if (!strcmp(c, "add"))
