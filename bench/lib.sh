@@ -338,23 +338,30 @@ router_threads() {
 	done < <(ps -e -o pid=,comm=)
 }
 
-# cpu_snap [CPUS] -> "NAPI_NS KSOFTIRQD_NS BUSY_NS": per-thread CPU time (ns,
-# /proc/PID/schedstat) of router_threads, and the router CPUs' busy time from
-# /proc/stat (user+nice+system+irq+softirq, USER_HZ ticks -> ns; everything
-# that ran there, other processes included)
+# cpu_snap [CPUS] -> lines "napi PID NS", "ksoftirqd PID NS" (per-thread CPU
+# time, /proc/PID/schedstat) of router_threads, and "busy - NS": the router
+# CPUs' busy time from /proc/stat (user+nice+system+irq+softirq, USER_HZ ticks
+# -> ns; everything that ran there, other processes included).  cpu_delta
+# A B -> "NAPI_NS KSOFTIRQD_NS BUSY_NS" over the threads present in both (a
+# thread that ended in between, e.g. another bench's, is left out).  One bench
+# at a time: the interface names (and so the kthread names) are fixed.
 cpu_snap() {
-	local cpus=${1:-$RX_CPU} pid kind napi=0 ksi=0 v busy=0 c hz
+	local cpus=${1:-$RX_CPU} pid kind v busy=0 c hz
 	while read -r pid kind; do
 		v=$(cut -d' ' -f1 "/proc/$pid/schedstat" 2>/dev/null) || continue
-		[ -n "$v" ] || continue
-		if [ "$kind" = napi ]; then napi=$((napi + v)); else ksi=$((ksi + v)); fi
+		[ -n "$v" ] && echo "$kind $pid $v"
 	done < <(router_threads "$cpus")
 	hz=$(getconf CLK_TCK)
 	for c in ${cpus//,/ }; do
 		v=$(awk -v c="cpu$c" '$1 == c {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
 		busy=$((busy + v * 1000000000 / hz))
 	done
-	echo "$napi $ksi $busy"
+	echo "busy - $busy"
+}
+cpu_delta() {
+	awk 'NR == FNR {a[$1 " " $2] = $3; next}
+		($1 " " $2) in a {d = $3 - a[$1 " " $2]; if (d < 0) d = 0; t[$1] += d}
+		END {printf "%d %d %d\n", t["napi"], t["ksoftirqd"], t["busy"]}' <(echo "$1") <(echo "$2")
 }
 
 # cpu_run SIZE SECONDS PPS -> rate_run's JSON plus the router CPU time:
@@ -365,8 +372,8 @@ cpu_run() {
 	a=$(cpu_snap)
 	j=$(GEN_NICE=$CPU_GEN_NICE rate_run "$size" "$secs" "${FLOWS:-1}" "$pps" 8388608) || return 1
 	b=$(cpu_snap)
-	set -- $a $b
-	jq -c --argjson n $(($4 - $1)) --argjson k $(($5 - $2)) --argjson b $(($6 - $3)) \
+	set -- $(cpu_delta "$a" "$b")
+	jq -c --argjson n "$1" --argjson k "$2" --argjson b "$3" \
 		'. + {napi_ns: $n, ksoftirqd_ns: $k, router_ns: ($n + $k), busy_ns: $b,
 		      ns_per_pkt: (if .delivered > 0 then ($n + $k) / .delivered else null end),
 		      busy_ns_per_pkt: (if .delivered > 0 then $b / .delivered else null end)}' <<<"$j"

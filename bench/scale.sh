@@ -119,8 +119,8 @@ scale_run() {
 	sleep 0.2
 	after=$(sx "$H2" "$BUILD"/bench/sink read bh2) || return 1
 	b=$(cpu_snap "${rl// /,}")
-	set -- $a $b
-	jq -s --argjson n "$n" --argjson d $((${after% *} - ${before% *})) --argjson rns $(($4 - $1 + $5 - $2)) \
+	set -- $(cpu_delta "$a" "$b")
+	jq -s --argjson n "$n" --argjson d $((${after% *} - ${before% *})) --argjson rns $(($1 + $2)) \
 		--argjson shared "$shared" --arg r "$rl" --arg g "$gl" --argjson pinned "$pinned" \
 		'{cores: $n, router_cpus: $r, gen_cpus: $g, shared: $shared, queues_pinned: $pinned,
 		  offered: (map(.offered) | add), seconds: (map(.seconds) | max), delivered: $d,
