@@ -141,7 +141,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
-	$(Q)QUICK=$(QUICK) BASE=$(BASE) bash scripts/bench.sh
+	$(Q)QUICK=$(QUICK) BASE=$(BASE) SCALE=$(SCALE) bash scripts/bench.sh
 
 FORMAT_SRCS = $(wildcard user/*.c user/*.h include/tun46/*.h tests/unit/*.c tests/unit/*.h \
 	tests/datapath/*.c tests/datapath/*.h tests/fuzz/*.c bench/*.c bench/*.h bpf/*.c bpf/*.h bpf/lib/*.h)

@@ -217,7 +217,7 @@ h1_sent() { nsx "$H1" ethtool -S bh1 2>/dev/null | awk '$1 == "tx_queue_0_xdp_xm
 
 # gen_run SIZE SECONDS FLOWS PPS PER_CALL -> generator JSON
 gen_run() {
-	nsx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z "$1" \
+	nsx "$H1" ${GEN_NICE:+nice -n "$GEN_NICE"} "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z "$1" \
 		-f "$3" -t "$2" -r "$4" -c "$GEN_CPU" -n "$5"
 }
 
@@ -265,3 +265,116 @@ progcost_up() {
 	return 0
 }
 progcost_down() { ip netns del "$PC" 2>/dev/null || true; }
+
+# ---- router CPU per packet (BENCH_TESTS=cpu) ----
+# The routers' receive work runs in the threaded-NAPI kthread of r1's LAN port
+# (pinned to RX_CPU by pin_napi); r2's WAN NAPI runs as softirq inside it (a
+# softirq raised in a kthread runs at its local_bh_enable, and without
+# CONFIG_IRQ_TIME_ACCOUNTING its time is charged to that kthread).  The CPU
+# time of a measurement is read per thread (/proc/PID/schedstat, ns): every
+# NAPI kthread of the router ports plus ksoftirqd of the router CPUs (softirq
+# work the kernel deferred there).  Other processes on the router CPU (this
+# machine is shared) are not counted, as they would be in the CPU's busy time
+# (/proc/stat, kept beside it as whole-CPU evidence).
+#
+# cpu_isolate: keep generator and sink off the router CPU: h2's port gets a
+# threaded NAPI pinned to GEN_CPU (the sink's XDP program runs there; the
+# router pays for the hand-over into h2's ring and the wake-up, as it pays for
+# a transmit), and r1's LAN port coalesces its receive work like a NIC's
+# interrupt moderation (CPU_COALESCE_US, default 200 µs: napi_defer_hard_irqs
+# 1 + gro_flush_timeout), so that at a fixed load a poll takes a batch of
+# frames instead of one wake-up per frame.
+CPU_COALESCE_US=${CPU_COALESCE_US:-200}
+CPU_RTPRIO=${CPU_RTPRIO:-50}
+# the paced generator spins on GEN_CPU; on a shared machine it would fall
+# short of the asked rate: it runs at this nice level in the cpu test
+CPU_GEN_NICE=${CPU_GEN_NICE:--10}
+cpu_isolate() {
+	nsx "$R1" sh -c "echo 1 > /sys/class/net/b1lan/napi_defer_hard_irqs &&
+		echo $((CPU_COALESCE_US * 1000)) > /sys/class/net/b1lan/gro_flush_timeout" 2>/dev/null || return 1
+	nsx "$H2" sh -c 'echo 1 > /sys/class/net/bh2/threaded' 2>/dev/null || return 1
+	pin_napi >/dev/null
+	local pid comm n=0
+	while read -r pid comm; do
+		case "$comm" in
+		napi/bh2-*) taskset -pc "$GEN_CPU" "$pid" >/dev/null 2>&1 && n=$((n + 1)) ;;
+		*) continue ;;
+		esac
+		chrt -f -p "$CPU_RTPRIO" "$pid" >/dev/null 2>&1
+	done < <(ps -e -o pid=,comm=)
+	[ "$n" -ge 1 ] || return 1
+	# the routers' NAPI kthreads at SCHED_FIFO: the shared machine's other
+	# processes on the router CPU do not delay them (they would overflow the
+	# 256-frame veth rings); they sleep when idle, so they take only the CPU
+	# the traffic needs (CPU_RTPRIO=0 leaves them SCHED_OTHER)
+	local kind
+	while read -r pid kind; do
+		[ "$kind" = napi ] && chrt -f -p "$CPU_RTPRIO" "$pid" >/dev/null 2>&1
+	done < <(router_threads)
+	return 0
+}
+# cpu_unisolate: back to the rate test's layout (everything on RX_CPU)
+cpu_unisolate() {
+	nsx "$R1" sh -c 'echo 0 > /sys/class/net/b1lan/napi_defer_hard_irqs; echo 0 > /sys/class/net/b1lan/gro_flush_timeout' 2>/dev/null
+	nsx "$H2" sh -c 'echo 0 > /sys/class/net/bh2/threaded' 2>/dev/null
+	local pid kind
+	while read -r pid kind; do
+		[ "$kind" = napi ] && chrt -o -p 0 "$pid" >/dev/null 2>&1
+	done < <(router_threads)
+	return 0
+}
+
+# router_threads [CPUS]: pids of the routers' NAPI kthreads and of ksoftirqd
+# on each router CPU (default RX_CPU), one "PID KIND" a line (napi|ksoftirqd)
+router_threads() {
+	local cpus=${1:-$RX_CPU} pid comm c
+	while read -r pid comm; do
+		case "$comm" in
+		napi/b1lan-* | napi/b1wan-* | napi/b2wan-* | napi/b2lan-*) echo "$pid napi" ;;
+		ksoftirqd/*)
+			for c in ${cpus//,/ }; do [ "$comm" = "ksoftirqd/$c" ] && echo "$pid ksoftirqd"; done
+			;;
+		esac
+	done < <(ps -e -o pid=,comm=)
+}
+
+# cpu_snap [CPUS] -> lines "napi PID NS", "ksoftirqd PID NS" (per-thread CPU
+# time, /proc/PID/schedstat) of router_threads, and "busy - NS": the router
+# CPUs' busy time from /proc/stat (user+nice+system+irq+softirq, USER_HZ ticks
+# -> ns; everything that ran there, other processes included).  cpu_delta
+# A B -> "NAPI_NS KSOFTIRQD_NS BUSY_NS" over the threads present in both (a
+# thread that ended in between, e.g. another bench's, is left out).  One bench
+# at a time: the interface names (and so the kthread names) are fixed.
+cpu_snap() {
+	local cpus=${1:-$RX_CPU} pid kind v busy=0 c hz
+	while read -r pid kind; do
+		v=$(cut -d' ' -f1 "/proc/$pid/schedstat" 2>/dev/null) || continue
+		[ -n "$v" ] && echo "$kind $pid $v"
+	done < <(router_threads "$cpus")
+	hz=$(getconf CLK_TCK)
+	for c in ${cpus//,/ }; do
+		v=$(awk -v c="cpu$c" '$1 == c {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
+		busy=$((busy + v * 1000000000 / hz))
+	done
+	echo "busy - $busy"
+}
+cpu_delta() {
+	awk 'NR == FNR {a[$1 " " $2] = $3; next}
+		($1 " " $2) in a {d = $3 - a[$1 " " $2]; if (d < 0) d = 0; t[$1] += d}
+		END {printf "%d %d %d\n", t["napi"], t["ksoftirqd"], t["busy"]}' <(echo "$1") <(echo "$2")
+}
+
+# cpu_run SIZE SECONDS PPS -> rate_run's JSON plus the router CPU time:
+# napi_ns, ksoftirqd_ns, router_ns (their sum), busy_ns (whole router CPU),
+# ns_per_pkt (router_ns / delivered), busy_ns_per_pkt
+cpu_run() {
+	local size=$1 secs=$2 pps=$3 a b j
+	a=$(cpu_snap)
+	j=$(GEN_NICE=$CPU_GEN_NICE rate_run "$size" "$secs" "${FLOWS:-1}" "$pps" 8388608) || return 1
+	b=$(cpu_snap)
+	set -- $(cpu_delta "$a" "$b")
+	jq -c --argjson n "$1" --argjson k "$2" --argjson b "$3" \
+		'. + {napi_ns: $n, ksoftirqd_ns: $k, router_ns: ($n + $k), busy_ns: $b,
+		      ns_per_pkt: (if .delivered > 0 then ($n + $k) / .delivered else null end),
+		      busy_ns_per_pkt: (if .delivered > 0 then $b / .delivered else null end)}' <<<"$j"
+}

@@ -34,6 +34,12 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
   | ([$n[] | select(.unavailable == true) | {path, reason}] | unique_by(.path)) as $un
   | ($sum0 | map(. as $e | $e + {ratio: ([$sum0[] | select(.path == "srv6" and .metric == $e.metric) | .median][0]
         as $ref | if $ref and $ref != 0 and ($e.path | startswith("prog:") | not) then $e.median / $ref else null end)})) as $sum
+  # the kernel tunnel path of the CPU goals: srv6 where measured, else the
+  # kernel tunnel path with the lowest CPU per 64B packet (ip6tnl, vxlan6)
+  | ([$sum[] | select(.metric == "cpu64_ns" and .path == "srv6")] | length > 0) as $cpu_srv6
+  | (if $cpu_srv6 then "srv6" else ([$sum[] | select(.metric == "cpu64_ns" and (.path == "ip6tnl" or .path == "vxlan6"))]
+       | sort_by(.median) | .[0].path // "srv6") end) as $cref
+  | ($cref + (if $cref == "srv6" then "" else ", the best kernel tunnel path measured here; srv6 " + ([$un[] | select(.path == "srv6") | "unavailable: \(.reason)"][0] // "not measured") end)) as $creflabel
   | def get($p; $k): [$sum[] | select(.path == $p and .metric == $k) | .median][0];
     # goal NAME VALUE OP TARGET PATHS METRIC: not_measured says why a null
     # value is null (a path this kernel cannot build, or no samples)
@@ -63,15 +69,18 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
         | [$xa[] as $x | $xb[] | select(.run == $x.run) | $x.value - .value] | if length > 0 then med else null end;
   {machine: $m, config: {runs: $runs, quick: $quick, base: $base}, samples: $s, notes: $n, summary: $sum,
    unavailable: $un,
+   cpu_reference: {path: $cref, label: $creflabel},
    reference: {path: "srv6", available: ([$un[] | select(.path == "srv6")] | length == 0),
                reason: ([$un[] | select(.path == "srv6") | .reason][0])},
    goals: ([
      rgoal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; "tun46-xdp"; "srv6"; "fwd64_pps"; ">="; 3.5),
      rgoal("64B forwarding, tun46 xdp / plain XDP forwarding"; "tun46-xdp"; "xdpfwd"; "fwd64_pps"; ">="; 0.85),
      rgoal("64B forwarding, tun46 xdp encap gre / tun46 xdp ip4ip6"; "tun46-gre"; "tun46-xdp"; "fwd64_pps"; ">="; 0.95),
-     rgoal("TCP 1 stream offloads off, tun46 xdp / srv6"; "tun46-xdp"; "srv6"; "tcp1_off_mbps"; ">="; 1.4),
-     rgoal("TCP 4 streams offloads off, tun46 xdp / srv6"; "tun46-xdp"; "srv6"; "tcp4_off_mbps"; ">="; 1.4),
      rgoal("64B forwarding, tun46 tc with the 2-step decapsulation (6.1) / tun46 tc"; "tun46-tc-2step"; "tun46-tc"; "fwd64_pps"; ">="; 0.9),
+     rgoal("router CPU per 64B packet, tun46 xdp / kernel tunnel (\($cref))"; "tun46-xdp"; $cref; "cpu64_ns"; "<="; 0.35),
+     rgoal("router CPU per 64B packet, tun46 tc / kernel tunnel (\($cref))"; "tun46-tc"; $cref; "cpu64_ns"; "<="; 0.8),
+     rgoal("router CPU per 1470B packet, tun46 xdp / kernel tunnel (\($cref))"; "tun46-xdp"; $cref; "cpubig_ns"; "<="; 0.35),
+     rgoal("router CPU per 1470B packet, tun46 tc / kernel tunnel (\($cref))"; "tun46-tc"; $cref; "cpubig_ns"; "<="; 0.8),
      rgoal("TCP 1 stream offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp1_on_mbps"; ">="; 0.9),
      rgoal("TCP 4 streams offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp4_on_mbps"; ">="; 0.9),
      goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1; ["tun46-xdp"]; "apply_100000_routes_s"),
@@ -92,6 +101,7 @@ jq -r '
      elif $u == "pps" then (if . >= 1e6 then "\(. / 1e6 | r2)M" else "\(. / 1e3 | floor)k" end)
      elif $u == "mbps" then (if . >= 1000 then "\(. / 1000 | r2)G" else "\(. | floor)M" end)
      elif $u == "s" then "\(. * 1000 | round / 1000)"
+     elif $u == "ns0" then "\(. | round)"
      else "\(. * 10 | round / 10)" end;
   def cell($p; $k; $u): ([.summary[] | select(.path == $p and .metric == $k)][0]) as $e
      | if $e == null then "–"
@@ -121,6 +131,41 @@ jq -r '
     (if $rows | index("vxlan6") then "vxlan6: kernel VXLAN over IPv6 (UDP 4789), a kernel tunnel device but not the ip4ip6 bytes (70 bytes of overhead, WAN MTU 1530); for reference, not used in the goals." else empty end),
     (.unavailable[]? | "Unavailable: \(.path): \(.reason)."),
     (if ((.unavailable // []) | length) > 0 or ($rows | index("vxlan6")) then "" else empty end),
+    (if ([.summary[] | select(.metric == "cpu64_ns" or .metric == "cpubig_ns")] | length) > 0 then
+      def rounds($p; $k): [$r.samples[] | select(.path == $p and .metric == $k) | .value | round | tostring] | join(", ");
+      def xref($p; $k): ([$r.summary[] | select(.path == $p and .metric == $k) | .median][0]) as $a
+        | ([$r.summary[] | select(.path == $r.cpu_reference.path and .metric == $k) | .median][0]) as $b
+        | if $r.cpu_reference.path != "srv6" and $a and $b and $b != 0 then " ×\($a / $b | r2)" else "" end;
+      def rate($p; $k): [$r.samples[] | select(.path == $p and .metric == $k) | .raw.offered_pps] | if length > 0 then (sort | .[length / 2 | floor] | num("pps")) else "–" end;
+      "Router CPU per forwarded packet at a fixed load (ns of CPU on the routers NAPI threads and ksoftirqd, per packet delivered at h2; generator and sink on the other core; cells: median (min–max), ×ratio to the kernel tunnel path \(.cpu_reference.label); per-round values; pps: the offered rate actually reached; whole CPU: the router core busy time per packet, other processes on it included):",
+      "",
+      "| path | 64B ns/pkt | 64B per round | 64B pps | 1470B ns/pkt | 1470B per round | 1470B pps | whole CPU 64B ns/pkt |",
+      "|---|---|---|---|---|---|---|---|",
+      ($rows[] as $p | select([$r.summary[] | select(.path == $p and .metric == "cpu64_ns")] | length > 0)
+        | "| \(plabel($p)) | \($r | cell($p; "cpu64_ns"; "ns0"))\(xref($p; "cpu64_ns")) | \(rounds($p; "cpu64_ns")) | \(rate($p; "cpu64_ns")) | \($r | cell($p; "cpubig_ns"; "ns0"))\(xref($p; "cpubig_ns")) | \(rounds($p; "cpubig_ns")) | \(rate($p; "cpubig_ns")) | \($r | cell($p; "cpu64_busy_ns"; "ns0")) |"),
+      "" else empty end),
+    (if ([.samples[] | select(.path | startswith("scale:"))] | length) > 0 then
+      def md: sort | if length == 0 then null else .[length / 2 | floor] end;
+      "Multi-core scaling (make bench SCALE=1; 64B, \([.samples[] | select(.path | startswith("scale:")) | .raw.queues_pinned // empty] | max // 0) queue(s) pinned at most; median over runs; router ns/pkt: CPU time of the router threads per packet, capacity/core = 1000 / ns in Mpps; efficiency = Mpps / (cores × Mpps at 1 core), CPU efficiency = ns at 1 core / ns; shared: the generators ran on the router cores, so Mpps is not the routers capacity):",
+      "",
+      "| path | cores | Mpps | Mpps/core | router ns/pkt | capacity/core Mpps | efficiency | CPU efficiency | per-run Mpps |",
+      "|---|---|---|---|---|---|---|---|---|",
+      (([.samples[] | select(.path | startswith("scale:")) | .path] | unique[]) as $sp
+        | ([$r.samples[] | select(.path == $sp and (.metric | test("^scale[0-9]+_pps$"))) | .raw]) as $raws
+        | ([$raws[] | select(.cores == 1) | .pps] | md) as $p1
+        | ([$raws[] | select(.cores == 1) | .ns_per_pkt // empty] | md) as $n1
+        | ([$raws[].cores] | unique[]) as $c
+        | [$raws[] | select(.cores == $c)] as $x
+        | ($x | map(.pps) | md) as $pps | ($x | map(.ns_per_pkt // empty) | md) as $ns
+        | "| \($sp[6:]) | \($c)\(if $x[0].shared then " (shared)" else "" end) | \($pps / 1e6 | r2) | \($pps / 1e6 / $c | r2) | \($ns // 0 | round) | \(if $ns then (1000 / $ns | r2) else "–" end) | \(if $p1 and $p1 > 0 and ($x[0].shared | not) then ($pps / $c / $p1 | r2) else "–" end) | \(if $n1 and $ns then ($n1 / $ns | r2) else "–" end) | \($x | map(.pps / 1e6 | r2 | tostring) | join(", ")) |"),
+      "" else empty end),
+    (if ([.samples[] | select(.path | startswith("rss:"))] | length) > 0 then
+      "Tunnel flows over r2 WAN receive queues (4-queue veth, one generator; test rss, make bench SCALE=1): packets per queue, per run:",
+      "",
+      "| path | inner flows | queues over 5 % | packets per queue | distinct flow labels seen |",
+      "|---|---|---|---|---|",
+      ($r.samples[] | select(.path | startswith("rss:")) | "| \(.path[4:]) | \(.flows) | \(.value) of 4 | \(.per_queue | map(tostring) | join(" / ")) | \(.flow_labels // "–") |"),
+      "" else empty end),
     (if ([.summary[] | select(.path | startswith("prog:"))] | length) > 0 then
       "Per-packet program cost, BPF_PROG_RUN live frames (bench/progcost; ns; prog = bpf_stats run time of the program behind a byte-restoring wrapper, frame = whole live-frame run incl. redirect and the sink):",
       "",

@@ -23,7 +23,11 @@
 # Figures: forwarding rate of 64/512-byte frames (live-frames generator at h1,
 # XDP counter at h2), TCP throughput (iperf3, 1 and 4 streams, host offloads on
 # and off), ping p50/p99 under light load, per-packet program cost
-# (bench/progcost), control plane (route apply time, loss during config apply).
+# (bench/progcost), control plane (route apply time, loss during config apply),
+# and the headline: the routers' CPU time per forwarded packet at a fixed load
+# below saturation (test "cpu": 64-byte frames at CPU_PPS64, CPU_BIG-byte
+# frames at CPU_PPSBIG; ns of CPU on the routers' NAPI threads per packet
+# delivered, generator and sink kept on GEN_CPU; see cpu_isolate in bench/lib.sh).
 # Each figure: RUNS samples, median (min-max), ratio to the srv6 path.
 # A path this kernel cannot build (srv6 without the seg6 lwtunnel, probed once
 # with scripts/probe-seg6.sh; ip6tnl without ip6_tunnel) is reported as
@@ -32,7 +36,12 @@
 #
 # Environment: QUICK=1 (1 run, short durations), RUNS=N, BENCH_PATHS="kernel srv6 ...",
 #   BASE=<git ref> (adds tun46-xdp-base after tun46-xdp, or at the end),
-#   BENCH_TESTS="rate tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
+#   BENCH_TESTS="rate cpu tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
+#   CPU_SECS, CPU_PPS64 (200000), CPU_BIG (1470), CPU_PPSBIG (100000),
+#   CPU_COALESCE_US (200), CPU_RTPRIO (50), CPU_GEN_NICE (-10),
+#   SCALE=1 (adds the test "scale": bench/scale.sh; SCALE_CORES "1 2 4 8 12",
+#   SCALE_PATHS "xdpfwd tun46-xdp", SCALE_FLOWS, SCALE_SECS, SCALE_QUEUES;
+#   and the test "rss": tunnel flows over r2's receive queues, RSS_FLOWS, RSS_PPS),
 #   BENCH_OUT=dir (default bench-results), BUILD=dir, GEN_CPU/RX_CPU (default 0/1),
 #   CTL_ROUTES="1000 100000".
 # Output: Markdown table on stdout, BENCH_OUT/bench-TIMESTAMP.json (every raw
@@ -43,19 +52,25 @@ BUILD=${BUILD:-build}
 export BUILD
 BSFX=${BSFX:-$$}
 source bench/lib.sh
+source bench/scale.sh
 
 QUICK=${QUICK:-}
 [ "$QUICK" = 0 ] && QUICK=
 if [ -n "$QUICK" ]; then
 	RUNS=${RUNS:-1} RATE_SECS=${RATE_SECS:-1} TCP_SECS=${TCP_SECS:-2} PING_COUNT=${PING_COUNT:-100}
-	COST_FRAMES=${COST_FRAMES:-1048576}
+	COST_FRAMES=${COST_FRAMES:-1048576} CPU_SECS=${CPU_SECS:-2}
 else
 	RUNS=${RUNS:-3} RATE_SECS=${RATE_SECS:-4} TCP_SECS=${TCP_SECS:-5} PING_COUNT=${PING_COUNT:-300}
-	COST_FRAMES=${COST_FRAMES:-4194304}
+	COST_FRAMES=${COST_FRAMES:-4194304} CPU_SECS=${CPU_SECS:-4}
 fi
 FLOWS=${FLOWS:-1}
+CPU_PPS64=${CPU_PPS64:-200000} CPU_BIG=${CPU_BIG:-1470} CPU_PPSBIG=${CPU_PPSBIG:-100000}
 BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-tc-2step tun46-xdp-generic}
-BENCH_TESTS=${BENCH_TESTS:-rate tcp ping cost ctl}
+BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}
+SCALE=${SCALE:-}
+[ "$SCALE" = 0 ] && SCALE=
+[ -n "$SCALE" ] && [[ " $BENCH_TESTS " != *" scale "* ]] && BENCH_TESTS="$BENCH_TESTS scale rss"
+SCALE_SECS=${SCALE_SECS:-$RATE_SECS}
 CTL_ROUTES=${CTL_ROUTES:-1000 100000}
 BENCH_OUT=${BENCH_OUT:-bench-results}
 TUN46=${TUN46:-$BUILD/tun46}
@@ -83,10 +98,17 @@ if [ -n "$BASE" ]; then
 		fi
 	fi
 fi
-for t in gen sink fwd progcost; do
+for t in gen sink fwd progcost nsnet; do
 	[ -x "$BUILD/bench/$t" ] || { echo "bench: $BUILD/bench/$t missing: run make bench" >&2; exit 1; }
 done
-for c in jq iperf3 ethtool tcpdump ping; do
+# the per-path tests build the topology with ip and ethtool; the scale test
+# (bench/scale.sh) and the program cost need neither (nsnet; progcost: ip)
+path_tests=0
+for t in rate cpu tcp ping ctl; do [[ " $BENCH_TESTS " == *" $t "* ]] && path_tests=1; done
+needs="jq"
+[ $path_tests = 1 ] && needs="$needs ip iperf3 ethtool tcpdump ping"
+[[ " $BENCH_TESTS " == *" cost "* ]] && needs="$needs ip"
+for c in $needs; do
 	command -v "$c" >/dev/null || { echo "bench: $c missing: run make deps" >&2; exit 1; }
 done
 
@@ -101,7 +123,8 @@ IPERF_PID=
 
 cleanup() {
 	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
-	topo_down
+	[ $path_tests = 1 ] && topo_down
+	{ has_test scale || has_test rss; } && scale_down
 	progcost_down
 	rm -rf "$WORK"
 }
@@ -330,6 +353,45 @@ progcost_fast_check() {
 	done
 }
 
+# ---- router CPU per forwarded packet at a fixed load (bench/lib.sh cpu_*) ----
+# One sample per round and frame size: router CPU ns / packets delivered at h2,
+# at CPU_PPS64 64-byte frames and CPU_PPSBIG CPU_BIG-byte frames per second
+# (default 1470: IPv4 1456 bytes, the largest packet every path carries over a
+# 1500-byte underlay, GRE included).  A run that lost more than 2 % of what it
+# offered, or whose generator fell 10 % short of the rate, is flagged in a note
+# (saturated or starved: the figure is not at the fixed load).
+measure_cpu() {
+	local p=$1 r spec size pps j ns
+	nsx "$H2" "$BUILD"/bench/sink attach bh2 || { note "$p" "cpu: cannot attach the sink"; return 1; }
+	if ! cpu_isolate; then
+		note "$p" "cpu: cannot move the sink's NAPI off the router CPU or set coalescing; not measured"
+		nsx "$H2" "$BUILD"/bench/sink detach bh2
+		return 1
+	fi
+	cpu_run 64 0.3 "$CPU_PPS64" >/dev/null # warm-up
+	for r in $ROUND; do # one sample per round (see the main loop)
+		for spec in "64 $CPU_PPS64" "$CPU_BIG $CPU_PPSBIG"; do
+			size=${spec% *} pps=${spec#* }
+			j=$(cpu_run "$size" "$CPU_SECS" "$pps") || { note "$p" "cpu: generator failed"; continue; }
+			ns=$(jq '.ns_per_pkt // empty' <<<"$j")
+			[ -n "$ns" ] || { note "$p" "cpu: ${size}B round $r: nothing delivered"; continue; }
+			local m=cpu64_ns
+			[ "$size" = 64 ] || m=cpubig_ns
+			sample "$p" "$m" "$r" "$ns" "{\"raw\": $j}"
+			sample "$p" "${m%_ns}_busy_ns" "$r" "$(jq .busy_ns_per_pkt <<<"$j")"
+			blog "bench: [$p] cpu ${size}B run $r: $(jq -r '"\(.ns_per_pkt|floor) ns/pkt on the router threads (napi \(.napi_ns/1e6|floor) ms + ksoftirqd \(.ksoftirqd_ns/1e6|floor) ms; whole CPU \(.busy_ns_per_pkt|floor) ns/pkt), \(.delivered) delivered of \(.offered) offered at \(.offered_pps|floor) pps"' <<<"$j")"
+			if jq -e '.delivered < 0.98 * .offered' <<<"$j" >/dev/null; then
+				note "$p" "cpu: ${size}B round $r: $(jq -r '"delivered \(.delivered) of \(.offered) offered"' <<<"$j"): the routers lost frames (saturated at this load, or delayed); the figure is not below saturation"
+			fi
+			if jq -e --argjson req "$pps" '.offered_pps < 0.9 * $req' <<<"$j" >/dev/null; then
+				note "$p" "cpu: ${size}B round $r: the generator reached $(jq '.offered_pps | floor' <<<"$j") of $pps pps asked (its CPU is shared); the figure is at that load"
+			fi
+		done
+	done
+	cpu_unisolate
+	nsx "$H2" "$BUILD"/bench/sink detach bh2
+}
+
 # ---- per-packet program cost (own namespace) ----
 measure_cost() {
 	local r s j k
@@ -441,7 +503,7 @@ if [[ " $BENCH_PATHS " == *" tun46-xdp-base "* ]]; then
 		note tun46-xdp-base "base build: tun46 mode xdp $BASE_LABEL, commit $BASE_COMMIT ($BASE_TUN46)"
 	fi
 fi
-if [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
+if [ $path_tests = 1 ] && [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
 	why=$(bash scripts/probe-seg6.sh)
 	rc=$?
 	if [ $rc = 1 ]; then
@@ -455,6 +517,7 @@ ctl_done=0
 # drift of the shared machine during the run affects all paths alike and the
 # ratios stay side by side.
 for ROUND in $(seq 1 "$RUNS"); do
+	[ $path_tests = 1 ] || break
 	# tun46-xdp and tun46-xdp-base swap places every other round, so that
 	# neither always runs first (their ratio is the base comparison's goal)
 	round_paths=$BENCH_PATHS
@@ -505,11 +568,14 @@ for ROUND in $(seq 1 "$RUNS"); do
 			measure_ctl
 			ctl_done=1
 		fi
+		has_test cpu && measure_cpu "$p"
 		topo_down
 	done
 done
 TUN46=$MAIN_TUN46
 has_test cost && measure_cost
+has_test scale && measure_scale
+has_test rss && measure_rss
 
 # ---- report ----
 BENCH_BASE_LABEL=$BASE_LABEL BENCH_BASE_COMMIT=$BASE_COMMIT \

@@ -2,7 +2,8 @@
 # Bench harness smoke test (a few seconds): runs scripts/bench.sh end to end
 # on a tiny setting (kernel + srv6 + vxlan6 paths, plus tun46-xdp when build/tun46
 # exists; 64/512-byte rate at 0.2 s and program cost; no TCP, no ping) and checks that it produced a
-# well-formed JSON result, a Markdown table and (if gnuplot is there) a PNG.
+# well-formed JSON result, a Markdown table and (if gnuplot is there) a PNG;
+# the router CPU per packet (test cpu) at a low fixed load, 0.5 s a size.
 # Never asserts a speed.
 # The srv6 path needs the kernel's seg6 lwtunnel: where scripts/probe-seg6.sh
 # finds it missing, the bench must report srv6 as unavailable with that reason
@@ -40,7 +41,8 @@ measured="kernel vxlan6" # paths that must have samples
 measured_json=$(jq -nc --arg m "$measured" '$m | split(" ")')
 
 BSFX=smoke$$ QUICK=1 RUNS=1 RATE_SECS=0.2 PING_COUNT=10 COST_FRAMES=65536 CTL_ROUTES=100 \
-	BENCH_PATHS="$paths" BENCH_TESTS="rate cost" BENCH_OUT="$out" \
+	CPU_SECS=0.5 CPU_PPS64=50000 CPU_PPSBIG=20000 \
+	BENCH_PATHS="$paths" BENCH_TESTS="rate cost cpu" BENCH_OUT="$out" \
 	timeout 120 bash scripts/bench.sh >"$out/table.md" 2>"$out/log"
 rc=$?
 json=$(ls "$out"/bench-*.json 2>/dev/null | head -1)
@@ -75,6 +77,12 @@ else
 	check srv6_measured "JSON marks srv6 unavailable although the seg6 probe found it" \
 		jq -e '([.unavailable[] | select(.path == "srv6")] | length == 0) and .reference.available' "$json"
 fi
+check cpu "JSON lacks a positive cpu64_ns/cpubig_ns sample (router CPU per packet) for one of the measured paths ($measured), or the table its section" \
+	bash -c "jq -e --argjson want '$measured_json' '[.samples[] | select((.metric == \"cpu64_ns\" or .metric == \"cpubig_ns\") and (.value | type) == \"number\" and .value > 0) | .path + \" \" + .metric] as \$have
+		| all(\$want[]; . as \$p | (\$have | index(\$p + \" cpu64_ns\")) and (\$have | index(\$p + \" cpubig_ns\")))' '$json' &&
+		grep -q '^| path | 64B ns/pkt' '$out/table.md'"
+check cpu_goal "no CPU-per-packet goal against the kernel tunnel path in the JSON" \
+	jq -e '[.goals[] | select(.goal | startswith("router CPU per 64B packet, tun46 xdp"))] | length == 1' "$json"
 check progcost "JSON lacks the program cost samples" \
 	jq -e '[.samples[] | select(.path == "prog:xdp_lan" and .metric == "prog64_ns")] | length == 1' "$json"
 check progcost_fast "progcost's xdp_lan/xdp_wan did not take the fast path for every frame (its namespace lacks what the datapath needs?)" \
@@ -106,7 +114,7 @@ check table "stdout has no Markdown table with a figure in the rows of $measured
 if command -v gnuplot >/dev/null; then
 	check png "no PNG chart written" bash -c "ls '$out'/bench-*.png && head -c 8 '$out'/bench-*.png | grep -q PNG"
 fi
-check cleanup "bench namespaces left behind" bash -c "! ip netns list | grep -qE '^(bh1|br1|br2|bh2|bpc)-smoke$$( |\$)'"
+check cleanup "bench namespaces left behind" bash -c "! ip netns list | grep -qE '^(bh1|br1|br2|bh2|bpc)-smoke${$}( |\$)'"
 check pins "tun46 pin directories left behind (teardown must remove peers and routes)" \
 	bash -c "[ \$(ls /sys/fs/bpf/tun46 2>/dev/null | wc -l) -le $pins_before ]"
 if [ $fail != 0 ]; then
