@@ -82,7 +82,7 @@ int xdp_lan(struct xdp_md *ctx)
 	if (v == V_NOT_OURS)
 		return XDP_PASS;
 	/* The kernel decides: only what it routes into the tunnel device. */
-	now = bpf_ktime_get_ns(); /* one clock read for both caches */
+	now = nh_now(); /* one clock read for both caches */
 	lr = lan_route_cached(ctx, iph, in_ifindex, cfg, now);
 	if (lr == LR_KERNEL) {
 		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);

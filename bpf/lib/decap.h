@@ -236,7 +236,7 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 	}
 	if (cache && iph->ihl == 5) {
 		e = nh4_slot(iph);
-		now = bpf_ktime_get_ns();
+		now = nh_now();
 		if (e && nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg) && dp->inner_len <= e->max_len &&
 		    iph->ttl > 1) {
 			dp->ifindex = e->ifindex;

@@ -4,13 +4,13 @@
  *
  * The fib lookups are most of the cost of a packet, and their answers are the
  * same for every packet of a flow (or, for the outer lookup, of a peer).
- * Each CPU keeps them for TUN46_NH_TTL_NS and then asks the kernel again.
+ * Each CPU keeps them for at most TUN46_NH_TTL_MS and then asks the kernel again.
  *
  * Staleness is bounded and small: a changed peer address, MTU or option
  * misses at once (an entry keeps what it was made for); a detached port or a
  * new path MTU misses at once too (tun46_config.gen, stored in every entry,
  * changes); a changed route, rule or neighbour is seen within
- * TUN46_NH_TTL_NS.  (Traffic forwarded by XDP does not confirm neighbours
+ * TUN46_NH_TTL_MS.  (Traffic forwarded by XDP does not confirm neighbours
  * anyway: the kernel's own answer is the last resolved MAC until the entry is
  * garbage collected.)
  */
@@ -22,7 +22,37 @@
 #include "encap.h"
 #include "pmtu.h"
 
-#define TUN46_NH_TTL_NS (50ULL * 1000 * 1000) /* 50 ms */
+/*
+ * The clock of the caches is jiffies: bpf_jiffies64() is inlined by the
+ * verifier into one load, where bpf_ktime_get_ns() reads the clocksource
+ * (rdtsc behind a fence, a paravirtual clock in a VM): that read alone cost
+ * ~60 ns a packet, more than any lookup it saved.  The lifetime of an entry
+ * is tun46_nh_ttl_jiffies ticks, which user space sets at load from the
+ * tick length (clock_getres(CLOCK_MONOTONIC_COARSE)) so that it is at most
+ * TUN46_NH_TTL_MS: 12 at HZ=250 (48 ms), 50 at HZ=1000, 5 at HZ=100.  Left
+ * unset (a test harness loading the object itself) it is 5 ticks, at most
+ * 50 ms for any HZ >= 100.  Deadlines are compared as the kernel's
+ * time_before(), so the wrap 5 minutes after boot (INITIAL_JIFFIES) is safe.
+ */
+#define TUN46_NH_TTL_MS		   50
+#define TUN46_NH_TTL_JIFFIES_UNSET 5
+const volatile __u32 tun46_nh_ttl_jiffies = TUN46_NH_TTL_JIFFIES_UNSET;
+
+static __always_inline __u64 nh_now(void)
+{
+	return bpf_jiffies64();
+}
+
+static __always_inline __u64 nh_deadline(__u64 now)
+{
+	return now + tun46_nh_ttl_jiffies;
+}
+
+/* now is before the deadline (time_before(now, expires)) */
+static __always_inline bool nh_fresh(__u64 now, __u64 expires)
+{
+	return (__s64)(now - expires) < 0;
+}
 
 /* ---- outer (IPv6) next hop per peer ---- */
 
@@ -49,8 +79,9 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const
 	__u32 inner_len = pl->inner_len;
 	int rc;
 
-	if (nh && nh->peer_id == pl->peer_id && now < nh->expires && nh->gen == cfg->gen && nh->flags == peer->flags &&
-	    nh->mtu == peer->mtu && addr6_eq(&nh->remote, &peer->remote) && addr6_eq(&nh->local, &peer->local)) {
+	if (nh && nh->peer_id == pl->peer_id && nh_fresh(now, nh->expires) && nh->gen == cfg->gen &&
+	    nh->flags == peer->flags && nh->mtu == peer->mtu && addr6_eq(&nh->remote, &peer->remote) &&
+	    addr6_eq(&nh->local, &peer->local)) {
 		pl->ifindex = nh->ifindex;
 		__builtin_memcpy(pl->smac, nh->smac, ETH_ALEN);
 		__builtin_memcpy(pl->dmac, nh->dmac, ETH_ALEN);
@@ -77,7 +108,7 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const
 		nh->gen = cfg->gen;
 		__builtin_memcpy(nh->smac, pl->smac, ETH_ALEN);
 		__builtin_memcpy(nh->dmac, pl->dmac, ETH_ALEN);
-		nh->expires = now + TUN46_NH_TTL_NS;
+		nh->expires = nh_deadline(now);
 	}
 	return rc;
 }
@@ -104,7 +135,7 @@ static __always_inline struct tun46_nh4 *nh4_slot(const struct iphdr *iph)
 static __always_inline bool nh4_match(const struct tun46_nh4 *e, const struct iphdr *iph, __u8 tos, __u32 in_ifindex,
 				      __u64 now, const struct tun46_config *cfg)
 {
-	return now < e->expires && e->saddr == iph->saddr && e->daddr == iph->daddr && e->tos == tos &&
+	return nh_fresh(now, e->expires) && e->saddr == iph->saddr && e->daddr == iph->daddr && e->tos == tos &&
 	       e->proto == iph->protocol && e->in_ifindex == in_ifindex && e->gen == cfg->gen;
 }
 
@@ -117,7 +148,7 @@ static __always_inline void nh4_fill(struct tun46_nh4 *e, const struct iphdr *ip
 	e->proto = iph->protocol;
 	e->in_ifindex = in_ifindex;
 	e->gen = cfg->gen;
-	e->expires = now + TUN46_NH_TTL_NS;
+	e->expires = nh_deadline(now);
 }
 
 #endif /* TUN46_BPF_NHCACHE_H */

@@ -194,7 +194,7 @@ static inline __u32 tun46_stats_slot_of(__u32 ifindex, __u32 peer_id)
 struct tun46_nh {
 	union tun46_addr6 local; /* the peer addresses, flags and MTU it was made for */
 	union tun46_addr6 remote;
-	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u64 expires; /* bpf_jiffies64() deadline (bpf/lib/nhcache.h) */
 	__u32 peer_id;
 	__u32 ifindex; /* egress, known to be in tun46_ports */
 	__u32 flags;
@@ -211,7 +211,7 @@ struct tun46_nh {
  * apart by in_ifindex ---- */
 #define TUN46_NH4_SLOTS 4096
 struct tun46_nh4 {
-	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u64 expires; /* bpf_jiffies64() deadline (bpf/lib/nhcache.h) */
 	__u32 saddr;   /* the fib lookup's inputs the answer is for */
 	__u32 daddr;
 	__u32 in_ifindex;
