@@ -63,32 +63,83 @@ struct {
 	__type(value, struct tun46_nh);
 } tun46_nh SEC(".maps");
 
+/* The generation the caches are checked and filled against, read once per
+ * packet before any lookup: an answer looked up after user space changed a
+ * map and moved the generation is then stored under the old one (stale),
+ * never an old answer under the new one. */
+static __always_inline __u32 nh_gen(const struct tun46_config *cfg)
+{
+	return *(const volatile __u32 *)&cfg->gen;
+}
+
+_Static_assert(sizeof(((struct tun46_nh *)0)->outer) == sizeof(struct outer6), "tun46_nh.outer holds struct outer6");
+
 /*
- * encap_fib() with the cache in front: same return values; pl->port_ok says
- * the egress is known to be in tun46_ports, pl->eff_mtu is the largest inner
- * packet the peer takes now.  Only successful lookups made for the peer's
- * largest packet (outer + peer MTU) are cached, so a cached answer never hides
- * a route MTU smaller than the peer MTU, and only answers whose egress is in
- * tun46_ports.
+ * XDP: encap_plan_peer() with the per-peer entry in front.  A hit (this peer,
+ * fresh, this generation: user space moves the generation after every peer
+ * write) needs no tun46_peers lookup and no fib lookup: the same checks are
+ * made against the peer as the entry copied it, the outer header is the
+ * entry's with the per-packet fields filled, and the next hop is filled in
+ * (pl->nh_hit).  A miss is encap_plan_peer(); *nhp is the slot for
+ * encap_nexthop() to fill.
  */
-static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const struct tun46_peer *peer,
-					 const struct tun46_config *cfg, __u64 now)
+static __always_inline enum verdict encap_plan_cached(const struct iphdr *iph, void *data_end, struct encap_plan *pl,
+						      __u32 gen, __u64 now, struct tun46_nh **nhp)
 {
 	__u32 slot = pl->peer_id & (TUN46_NH_SLOTS - 1);
 	struct tun46_nh *nh = bpf_map_lookup_elem(&tun46_nh, &slot);
+	__u8 ttl;
+
+	*nhp = nh;
+	if (!nh || nh->peer_id != pl->peer_id || !nh_fresh(now, nh->expires) || nh->gen != gen)
+		return encap_plan_peer(iph, data_end, true, pl);
+	/* as encap_plan_peer(), the peer being active (entries are made for active peers only) */
+	pl->inner_len = bpf_ntohs(iph->tot_len);
+	ttl = iph->ttl;
+	if (iph->ihl != 5) {
+		pl->reason = TUN46_C_ENCAP_PASS_OPTIONS;
+		return V_PASS;
+	}
+	if (ttl <= 1) {
+		pl->reason = TUN46_C_ENCAP_PASS_TTL;
+		return V_PASS;
+	}
+	if (pl->inner_len > nh->mtu) {
+		pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
+		return V_PASS;
+	}
+	__builtin_memcpy(&pl->outer, nh->outer, sizeof(pl->outer));
+	pl->outer_len = nh->outer_len;
+	pl->gre = nh->flags & TUN46_PEER_F_GRE;
+	encap_outer_packet(pl, nh->flags, nh->tclass, nh->hoplimit, iph->tos, ttl - 1,
+			   encap_flowlabel_of(nh->flags, nh->flowlabel, iph, data_end));
+	pl->ifindex = nh->ifindex;
+	__builtin_memcpy(pl->smac, nh->smac, ETH_ALEN);
+	__builtin_memcpy(pl->dmac, nh->dmac, ETH_ALEN);
+	pl->port_ok = true;
+	pl->eff_mtu = nh->eff_mtu;
+	pl->nh_hit = true;
+	return V_GO;
+}
+
+/*
+ * After a miss of encap_plan_cached(): encap_fib() for pl->peer, and the
+ * answer stored in 'nh' with the peer's outer header.  Same return values as
+ * encap_fib(); pl->port_ok says the egress is known to be in tun46_ports,
+ * pl->eff_mtu is the largest inner packet the peer takes now.  Only
+ * successful lookups made for the peer's largest packet (outer + peer MTU)
+ * are cached, so a cached answer never hides a route MTU smaller than the
+ * peer MTU, and only answers whose egress is in tun46_ports.
+ */
+static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, struct tun46_nh *nh,
+					 const struct tun46_config *cfg, __u32 gen, __u64 now)
+{
+	const struct tun46_peer *peer = pl->peer;
 	__u32 inner_len = pl->inner_len;
 	int rc;
 
-	if (nh && nh->peer_id == pl->peer_id && nh_fresh(now, nh->expires) && nh->gen == cfg->gen &&
-	    nh->flags == peer->flags && nh->mtu == peer->mtu && addr6_eq(&nh->remote, &peer->remote) &&
-	    addr6_eq(&nh->local, &peer->local)) {
-		pl->ifindex = nh->ifindex;
-		__builtin_memcpy(pl->smac, nh->smac, ETH_ALEN);
-		__builtin_memcpy(pl->dmac, nh->dmac, ETH_ALEN);
-		pl->port_ok = true;
-		pl->eff_mtu = nh->eff_mtu;
-		return BPF_FIB_LKUP_RET_SUCCESS;
-	}
+	if (!peer) /* cannot be (a miss planned with the peer); for the verifier, which may merge the hit path */
+		return BPF_FIB_LKUP_RET_NOT_FWDED;
 	pl->eff_mtu = pmtu_inner_mtu(pl->peer_id, peer, pl->outer_len);
 	/* Ask for the largest packet this peer may carry. */
 	pl->inner_len = peer->mtu;
@@ -105,9 +156,14 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, const
 		nh->flags = peer->flags;
 		nh->mtu = peer->mtu;
 		nh->eff_mtu = pl->eff_mtu;
-		nh->gen = cfg->gen;
+		nh->gen = gen;
 		__builtin_memcpy(nh->smac, pl->smac, ETH_ALEN);
 		__builtin_memcpy(nh->dmac, pl->dmac, ETH_ALEN);
+		nh->flowlabel = peer->flowlabel;
+		nh->hoplimit = peer->hoplimit;
+		nh->tclass = peer->tclass;
+		nh->outer_len = pl->outer_len;
+		__builtin_memcpy(nh->outer, &pl->outer, sizeof(nh->outer));
 		nh->expires = nh_deadline(now);
 	}
 	return rc;
@@ -133,21 +189,22 @@ static __always_inline struct tun46_nh4 *nh4_slot(const struct iphdr *iph)
 }
 
 static __always_inline bool nh4_match(const struct tun46_nh4 *e, const struct iphdr *iph, __u8 tos, __u32 in_ifindex,
-				      __u64 now, const struct tun46_config *cfg)
+				      __u64 now, __u32 gen)
 {
 	return nh_fresh(now, e->expires) && e->saddr == iph->saddr && e->daddr == iph->daddr && e->tos == tos &&
-	       e->proto == iph->protocol && e->in_ifindex == in_ifindex && e->gen == cfg->gen;
+	       e->proto == iph->protocol && e->in_ifindex == in_ifindex && e->gen == gen;
 }
 
 static __always_inline void nh4_fill(struct tun46_nh4 *e, const struct iphdr *iph, __u8 tos, __u32 in_ifindex,
-				     __u64 now, const struct tun46_config *cfg)
+				     __u64 now, __u32 gen, __u32 peer_id)
 {
 	e->saddr = iph->saddr;
 	e->daddr = iph->daddr;
 	e->tos = tos;
 	e->proto = iph->protocol;
 	e->in_ifindex = in_ifindex;
-	e->gen = cfg->gen;
+	e->gen = gen;
+	e->peer_id = peer_id;
 	e->expires = nh_deadline(now);
 }
 
