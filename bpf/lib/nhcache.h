@@ -6,11 +6,11 @@
  * same for every packet of a flow (or, for the outer lookup, of a peer).
  * Each CPU keeps them for at most TUN46_NH_TTL_MS and then asks the kernel again.
  *
- * Staleness is bounded and small: a changed peer address, MTU or option
- * misses at once (an entry keeps what it was made for); a detached port or a
- * new path MTU misses at once too (tun46_config.gen, stored in every entry,
- * changes); a changed route, rule or neighbour is seen within
- * TUN46_NH_TTL_MS.  (Traffic forwarded by XDP does not confirm neighbours
+ * Staleness is bounded and small: tun46's own configuration (peers, routes,
+ * decap index), a detached port or a new path MTU misses at once
+ * (tun46_config.gen, stored in every entry, moves: user space after every
+ * write to those maps, the datapath on a Packet Too Big); a changed kernel
+ * route, rule or neighbour is seen within TUN46_NH_TTL_MS.  (Traffic forwarded by XDP does not confirm neighbours
  * anyway: the kernel's own answer is the last resolved MAC until the entry is
  * garbage collected.)
  */
