@@ -61,8 +61,9 @@ int xdp_lan(struct xdp_md *ctx)
 	struct tun46_config *cfg = config_get();
 	struct encap_plan pl = {};
 	struct ethhdr *eth = data;
+	struct tun46_nh *nh;
 	struct iphdr *iph;
-	__u32 l3off = sizeof(*eth), frame_len;
+	__u32 l3off = sizeof(*eth), frame_len, gen;
 	enum lan_route lr;
 	enum verdict v;
 	int rc, delta, act;
@@ -77,17 +78,21 @@ int xdp_lan(struct xdp_md *ctx)
 	if (ipv4_martian(iph->saddr) || ipv4_martian(iph->daddr))
 		return XDP_PASS;
 	frame_len = data_end - data;
-
-	v = encap_plan(iph, data_end, frame_len - l3off, true, &pl);
-	if (v == V_NOT_OURS)
+	if (!ipv4_sane(iph, frame_len - l3off))
 		return XDP_PASS;
+
+	/* encap_plan() and the kernel's decision, with the caches in front */
+	now = nh_now(); /* one clock read for every cache */
+	gen = nh_gen(cfg);
 	/* The kernel decides: only what it routes into the tunnel device. */
-	now = bpf_ktime_get_ns(); /* one clock read for both caches */
-	lr = lan_route_cached(ctx, iph, in_ifindex, cfg, now);
+	lr = lan_route_cached(ctx, iph, in_ifindex, cfg, gen, now, &pl.peer_id);
+	if (lr == LR_NOT_OURS)
+		return XDP_PASS;
 	if (lr == LR_KERNEL) {
 		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
 		return XDP_PASS;
 	}
+	v = encap_plan_cached(iph, data_end, &pl, gen, now, &nh);
 	if (v != V_GO) {
 		stats_inc(in_ifindex, pl.peer_id, pl.reason);
 		return XDP_PASS;
@@ -97,10 +102,12 @@ int xdp_lan(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 
-	rc = encap_nexthop(ctx, &pl, pl.peer, cfg, now);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
-		stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
-		return XDP_PASS;
+	if (!pl.nh_hit) {
+		rc = encap_nexthop(ctx, &pl, nh, cfg, gen, now);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+			stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
+			return XDP_PASS;
+		}
 	}
 	if (pl.inner_len > pl.eff_mtu) { /* below the path MTU: the kernel (and tc_tun) answer it */
 		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_TOO_BIG);
@@ -176,6 +183,10 @@ int xdp_wan(struct xdp_md *ctx)
 		return XDP_PASS;
 	frame_len = data_end - data;
 
+	dp.cache = true; /* the per-CPU caches (bpf/lib/nhcache.h, decapcache.h) */
+	dp.gen = nh_gen(cfg);
+	dp.now = nh_now();
+	dp.tun_ifindex = cfg->tun_ifindex;
 	switch (decap_plan(ip6, data_end, frame_len - sizeof(*eth), &dp)) {
 	case V_NOT_OURS:
 		return XDP_PASS;

@@ -92,6 +92,7 @@ int maps_open_pinned(struct be *be);
 void maps_close(struct be *be);
 int be_map_update(struct be *be, enum be_map_idx m, const void *key, const void *val, uint64_t flags);
 int be_map_delete(struct be *be, enum be_map_idx m, const void *key);
+void maps_written(struct be *be, enum be_map_idx m); /* peers/routes/decap written: cached answers are stale */
 /* batch update of n elements; falls back to one update per element when the
  * map type has no batch ops.  Returns 0 or -errno; *done = elements written. */
 int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const void *vals, size_t n, size_t *done);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -100,6 +101,20 @@ static int pin_prog(struct be *be, struct bpf_program *prog, const char *name)
 	return bpf_program__pin(prog, path);
 }
 
+/* The route caches' lifetime in ticks (bpf/lib/nhcache.h): as many whole
+ * ticks as fit in 50 ms (TUN46_NH_TTL_MS), the tick being the resolution of the
+ * coarse clock (1/HZ).  5 ticks (<= 50 ms for any HZ >= 100) if unknown. */
+static uint32_t nh_ttl_jiffies(void)
+{
+	struct timespec res;
+	uint64_t tick;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec || (tick = (uint64_t)res.tv_nsec) < 100000 ||
+	    tick > 10000000)
+		return 5;
+	return (uint32_t)(50ULL * 1000 * 1000 / tick);
+}
+
 int load_and_pin(struct be *be)
 {
 	uint32_t peers, routes, stats;
@@ -120,6 +135,7 @@ int load_and_pin(struct be *be)
 		be_err("cannot open the BPF datapath object: %s", strerror(-err));
 		goto out;
 	}
+	skel->rodata->tun46_nh_ttl_jiffies = nh_ttl_jiffies();
 	maps[BE_MAP_PEERS] = skel->maps.tun46_peers;
 	maps[BE_MAP_ROUTES] = skel->maps.tun46_routes;
 	maps[BE_MAP_DECAP] = skel->maps.tun46_decap;

@@ -143,26 +143,43 @@ int maps_open_pinned(struct be *be)
 	return 0;
 }
 
+/*
+ * The XDP programs cache what peers, routes and the decap index say
+ * (bpf/lib/nhcache.h: the peer of a flow, a peer's outer header, the sender
+ * of a remote address) under tun46_config.gen: after any write to those maps
+ * the generation moves, so the very next packet sees the change.  Called
+ * after the write, successful or not (a batch may have been written in part).
+ */
+void maps_written(struct be *be, enum be_map_idx m)
+{
+	if (m == BE_MAP_PEERS || m == BE_MAP_ROUTES || m == BE_MAP_DECAP)
+		(void)config_bump_gen(be); /* fails only without a datapath: nothing cached then */
+}
+
 int be_map_update(struct be *be, enum be_map_idx m, const void *key, const void *val, uint64_t flags)
 {
 	bool fire;
+	int err = 0;
 
 	if (hook_allow(be, 1, &fire) == 0 && fire)
 		return -ENOSPC;
 	if (bpf_map_update_elem(be->map_fd[m], key, val, flags))
-		return -errno;
-	return 0;
+		err = -errno;
+	maps_written(be, m);
+	return err;
 }
 
 int be_map_delete(struct be *be, enum be_map_idx m, const void *key)
 {
 	bool fire;
+	int err = 0;
 
 	if (hook_allow(be, 1, &fire) == 0 && fire)
 		return -ENOSPC;
 	if (bpf_map_delete_elem(be->map_fd[m], key))
-		return -errno;
-	return 0;
+		err = -errno;
+	maps_written(be, m);
+	return err;
 }
 
 static bool batch_unsupported(int err)
@@ -232,6 +249,7 @@ int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const
 	size_t allow = hook_allow(be, n, &fire);
 	int err = update_range(be, m, keys, vals, allow, done);
 
+	maps_written(be, m);
 	if (!err && fire)
 		err = -ENOSPC;
 	return err;
@@ -243,6 +261,7 @@ int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_
 	size_t allow = hook_allow(be, n, &fire);
 	int err = delete_range(be, m, keys, allow, done);
 
+	maps_written(be, m);
 	if (!err && fire)
 		err = -ENOSPC;
 	return err;

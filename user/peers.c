@@ -263,6 +263,7 @@ undo_peer:
 		bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &d, BPF_ANY);
 	} else
 		bpf_map_delete_elem(be->map_fd[BE_MAP_PEERS], &id);
+	maps_written(be, BE_MAP_PEERS);
 	return err;
 }
 
@@ -295,6 +296,7 @@ int be_peer_del(struct be *be, uint32_t id)
 			struct tun46_decap d = decap_of(id, &old);
 
 			bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &d, BPF_ANY);
+			maps_written(be, BE_MAP_DECAP);
 		}
 		return err;
 	}

@@ -259,6 +259,7 @@ static void map_restore(struct be *be, const struct be_route *r, const struct ol
 		else
 			bpf_map_delete_elem(fd, &k);
 	}
+	maps_written(be, BE_MAP_ROUTES);
 }
 
 static void kernel_restore(uint32_t tun, const struct be_route *r, const struct old_route *old, size_t cnt,

@@ -13,6 +13,7 @@
 #include "encap.h" /* enum verdict, AF_* */
 #include "nhcache.h"
 #include "gre.h"
+#include "decapcache.h"
 
 struct decap_plan {
 	struct iphdr *iph; /* the validated inner header (packet pointer) */
@@ -29,7 +30,38 @@ struct decap_plan {
 	bool port_ok;  /* ifindex known to be in tun46_ports */
 	bool gre_csum; /* GRE with the checksum bit: tc_wan verifies it (xdp_wan passes such packets) */
 	__u32 gre_off; /* GRE: offset of its header from the IPv6 header */
+	/* XDP: the caches, set by the caller before decap_plan() (zero in TC) */
+	bool cache;
+	__u32 gen;	     /* nh_gen() */
+	__u64 now;	     /* nh_now() */
+	__u32 tun_ifindex;   /* tun46_config.tun_ifindex */
+	struct tun46_nh4 *e; /* the flow's tun46_nh4 slot, once looked up */
+	bool src_hit;	     /* e holds this flow from this peer: its source passed the peer-prefix check */
 };
+
+/*
+ * XDP (dp->cache): does the route cache hold this inner flow (the forward
+ * lookup's inputs, TOS after RFC 6040 decapsulation, input = the tunnel
+ * device) from this peer, under this generation?  An entry is only made for
+ * packets that passed every check, so its source is one of the peer's
+ * prefixes as the routes stood then, and the generation moves with every
+ * route write.  Remembers the slot for decap_route().
+ */
+static __always_inline bool decap_src_cached(const struct ipv6hdr *ip6, const struct iphdr *iph, struct decap_plan *dp)
+{
+	int ecn;
+
+	if (!dp->cache || !dp->tun_ifindex)
+		return false;
+	ecn = ecn_decap(ipv6_tclass(ip6), iph->tos);
+	if (ecn < 0)
+		return false; /* dropped below, as without the cache */
+	dp->e = nh4_slot(iph);
+	dp->src_hit = dp->e &&
+		      nh4_match(dp->e, iph, (iph->tos & ~ECN_MASK) | (__u8)ecn, dp->tun_ifindex, dp->now, dp->gen) &&
+		      dp->e->peer_id == dp->peer_id;
+	return dp->src_hit;
+}
 
 /*
  * 'ip6' points at an IPv6 header with at least 40 bytes present; 'avail' =
@@ -42,7 +74,7 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	union tun46_addr6 src;
 	struct tun46_route_key key = {.prefixlen = 32};
 	struct tun46_route *rt;
-	struct tun46_decap *peer = 0;
+	const struct tun46_decap *peer = 0;
 	struct iphdr *iph;
 	__u32 payload, inner_avail, hlen, tot;
 	__u8 *opt, *g, nh;
@@ -66,7 +98,7 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	}
 	if (nh == TUN46_NEXTHDR_GRE) {
 		/* GRE from elsewhere is the kernel's (its own ip6gre tunnels) */
-		peer = bpf_map_lookup_elem(&tun46_decap, &src);
+		peer = decap_index(&src, dp->cache, dp->gen);
 		if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE))
 			return V_NOT_OURS;
 	} else if (nh != TUN46_NEXTHDR_IPIP) {
@@ -92,7 +124,7 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 
 	/* Only configured peers, only toward their local address. */
 	if (!peer)
-		peer = bpf_map_lookup_elem(&tun46_decap, &src);
+		peer = decap_index(&src, dp->cache, dp->gen);
 	if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE)) {
 		dp->reason = TUN46_C_DECAP_DROP_UNKNOWN_PEER;
 		return V_DROP;
@@ -156,12 +188,15 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	dp->inner_len = tot;
 	dp->trim = avail - dp->outer_len - tot;
 
-	/* The inner source must be one of this peer's prefixes (longest match). */
-	key.addr = iph->saddr;
-	rt = bpf_map_lookup_elem(&tun46_routes, &key);
-	if (!rt || rt->peer_id != dp->peer_id) {
-		dp->reason = TUN46_C_DECAP_DROP_INNER_SOURCE;
-		return V_DROP;
+	/* The inner source must be one of this peer's prefixes (longest match);
+	 * XDP: a cached answer for the flow from this peer says it is. */
+	if (!decap_src_cached(ip6, iph, dp)) {
+		key.addr = iph->saddr;
+		rt = bpf_map_lookup_elem(&tun46_routes, &key);
+		if (!rt || rt->peer_id != dp->peer_id) {
+			dp->reason = TUN46_C_DECAP_DROP_INNER_SOURCE;
+			return V_DROP;
+		}
 	}
 
 	/* RFC 6040 normal mode. */
@@ -235,10 +270,12 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 		return V_PASS;
 	}
 	if (cache && iph->ihl == 5) {
-		e = nh4_slot(iph);
-		now = bpf_ktime_get_ns();
-		if (e && nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg) && dp->inner_len <= e->max_len &&
-		    iph->ttl > 1) {
+		e = dp->e ? dp->e : nh4_slot(iph);
+		now = dp->now;
+		if (e &&
+		    (dp->src_hit ||
+		     (nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, dp->gen) && e->peer_id == dp->peer_id)) &&
+		    dp->inner_len <= e->max_len && iph->ttl > 1) {
 			dp->ifindex = e->ifindex;
 			__builtin_memcpy(dp->smac, e->smac, ETH_ALEN);
 			__builtin_memcpy(dp->dmac, e->dmac, ETH_ALEN);
@@ -274,9 +311,10 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 		__builtin_memcpy(dp->dmac, fib.dmac, ETH_ALEN);
 		if (e && bpf_map_lookup_elem(&tun46_ports, &dp->ifindex)) {
 			/* a same-key live entry checked for a larger size keeps it */
-			if (!nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg) || e->max_len < dp->inner_len)
+			if (!nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, dp->gen) ||
+			    e->peer_id != dp->peer_id || e->max_len < dp->inner_len)
 				e->max_len = dp->inner_len;
-			nh4_fill(e, iph, dp->new_tos, cfg->tun_ifindex, now, cfg);
+			nh4_fill(e, iph, dp->new_tos, cfg->tun_ifindex, now, dp->gen, dp->peer_id);
 			e->ifindex = dp->ifindex;
 			__builtin_memcpy(e->smac, dp->smac, ETH_ALEN);
 			__builtin_memcpy(e->dmac, dp->dmac, ETH_ALEN);

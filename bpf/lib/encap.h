@@ -41,16 +41,18 @@ struct encap_plan {
 	__u8 dmac[ETH_ALEN];
 	bool port_ok;  /* ifindex known to be in tun46_ports */
 	__u32 eff_mtu; /* largest inner packet the peer takes now (path MTU applied) */
+	bool nh_hit;   /* XDP: outer header and next hop came from the per-peer cache (pl->peer unset) */
 	__u16 fib_mtu; /* the route MTU when the lookup said FRAG_NEEDED */
 };
 
-static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
+/* The flow label of a peer's packet (its flags and fixed label given). */
+static __always_inline __u32 encap_flowlabel_of(__u32 flags, __u32 fixed, const struct iphdr *iph, void *data_end)
 {
 	__u32 ports = 0;
 	__u32 hlen = iph->ihl * 4;
 
-	if (peer->flags & TUN46_PEER_F_FLOWLABEL_FIXED)
-		return peer->flowlabel & TUN46_FLOWLABEL_MASK;
+	if (flags & TUN46_PEER_F_FLOWLABEL_FIXED)
+		return fixed & TUN46_FLOWLABEL_MASK;
 	if (!ipv4_is_fragment(iph) && ipv4_has_ports(iph->protocol) && hlen <= 60) {
 		const void *l4 = (const void *)iph + hlen;
 
@@ -60,21 +62,39 @@ static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, cons
 	return tun46_flow_hash(iph->saddr, iph->daddr, iph->protocol, ports);
 }
 
+static __always_inline __u32 encap_flowlabel(const struct tun46_peer *peer, const struct iphdr *iph, void *data_end)
+{
+	return encap_flowlabel_of(peer->flags, peer->flowlabel, iph, data_end);
+}
+
+/* The fields of the outer header that vary per packet: version/traffic
+ * class/flow label, hop limit and payload length ('ttl' is the inner TTL as
+ * it will be sent; pl->outer_len is set). */
+static __always_inline void encap_outer_packet(struct encap_plan *pl, __u32 flags, __u8 peer_tclass, __u8 hoplimit,
+					       __u8 tos, __u8 ttl, __u32 flowlabel)
+{
+	struct ipv6hdr *ip6 = &pl->outer.ip6;
+	__u8 tclass;
+	__u32 vtf;
+
+	if (flags & TUN46_PEER_F_TCLASS_INHERIT)
+		tclass = tos;
+	else
+		tclass = (peer_tclass & ~ECN_MASK) | (tos & ECN_MASK); /* RFC 6040: copy ECN */
+	vtf = (6u << 28) | ((__u32)tclass << 20) | (flowlabel & TUN46_FLOWLABEL_MASK);
+	*(__be32 *)ip6 = bpf_htonl(vtf);
+	ip6->hop_limit = (flags & TUN46_PEER_F_HOPLIMIT_INHERIT) ? ttl : hoplimit;
+	ip6->payload_len = bpf_htons(pl->inner_len + pl->outer_len - TUN46_IPV6_HLEN);
+}
+
 /* Fill the outer header.  'ttl' is the inner TTL as it will be sent. */
 static __always_inline void encap_build_outer(struct encap_plan *pl, const struct tun46_peer *peer, __u8 tos, __u8 ttl,
 					      __u32 flowlabel)
 {
 	struct ipv6hdr *ip6 = &pl->outer.ip6;
-	__u32 vtf, ext = 0;
-	__u8 tclass, nh;
+	__u32 ext = 0;
+	__u8 nh;
 
-	if (peer->flags & TUN46_PEER_F_TCLASS_INHERIT)
-		tclass = tos;
-	else
-		tclass = (peer->tclass & ~ECN_MASK) | (tos & ECN_MASK); /* RFC 6040: copy ECN */
-	vtf = (6u << 28) | ((__u32)tclass << 20) | (flowlabel & TUN46_FLOWLABEL_MASK);
-	*(__be32 *)ip6 = bpf_htonl(vtf);
-	ip6->hop_limit = (peer->flags & TUN46_PEER_F_HOPLIMIT_INHERIT) ? ttl : peer->hoplimit;
 	__builtin_memcpy(&ip6->saddr, &peer->local, sizeof(ip6->saddr));
 	__builtin_memcpy(&ip6->daddr, &peer->remote, sizeof(ip6->daddr));
 	pl->gre = peer->flags & TUN46_PEER_F_GRE;
@@ -97,8 +117,8 @@ static __always_inline void encap_build_outer(struct encap_plan *pl, const struc
 		if (nh == TUN46_NEXTHDR_GRE)
 			ext = gre_build(pl->outer.opt, peer);
 	}
-	ip6->payload_len = bpf_htons(pl->inner_len + ext);
 	pl->outer_len = TUN46_IPV6_HLEN + ext;
+	encap_outer_packet(pl, peer->flags, peer->tclass, peer->hoplimit, tos, ttl, flowlabel);
 }
 
 /* Copy the outer header into the packet at p: one constant-size copy per
@@ -144,21 +164,26 @@ static __always_inline int outer_write(void *p, const void *data_end, const stru
  * options and MTU are then our job); false on the tunnel device, where the
  * kernel already routed it (decremented TTL, fragmented, sent ICMP).
  */
-static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *data_end, __u32 avail, bool forwarding,
-					       struct encap_plan *pl)
+/* The tun46 route's peer for an address (longest match): false when no tun46
+ * route covers it. */
+static __always_inline bool encap_route_peer(__be32 addr, __u32 *peer_id)
 {
-	struct tun46_route_key key = {.prefixlen = 32};
-	struct tun46_route *rt;
+	struct tun46_route_key key = {.prefixlen = 32, .addr = addr};
+	struct tun46_route *rt = bpf_map_lookup_elem(&tun46_routes, &key);
+
+	if (!rt)
+		return false;
+	*peer_id = rt->peer_id;
+	return true;
+}
+
+/* encap_plan() once the peer id (pl->peer_id, from the tun46 route) is known. */
+static __always_inline enum verdict encap_plan_peer(const struct iphdr *iph, void *data_end, bool forwarding,
+						    struct encap_plan *pl)
+{
 	struct tun46_peer *peer;
 	__u8 ttl;
 
-	if (!ipv4_sane(iph, avail))
-		return V_NOT_OURS;
-	key.addr = iph->daddr;
-	rt = bpf_map_lookup_elem(&tun46_routes, &key);
-	if (!rt)
-		return V_NOT_OURS;
-	pl->peer_id = rt->peer_id;
 	pl->inner_len = bpf_ntohs(iph->tot_len);
 	peer = bpf_map_lookup_elem(&tun46_peers, &pl->peer_id);
 	if (!peer || !(peer->flags & TUN46_PEER_F_ACTIVE)) {
@@ -185,6 +210,16 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
 	}
 	encap_build_outer(pl, peer, iph->tos, ttl, encap_flowlabel(peer, iph, data_end));
 	return V_GO;
+}
+
+static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *data_end, __u32 avail, bool forwarding,
+					       struct encap_plan *pl)
+{
+	if (!ipv4_sane(iph, avail))
+		return V_NOT_OURS;
+	if (!encap_route_peer(iph->daddr, &pl->peer_id))
+		return V_NOT_OURS;
+	return encap_plan_peer(iph, data_end, forwarding, pl);
 }
 
 /*

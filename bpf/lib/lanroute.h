@@ -19,6 +19,7 @@
 enum lan_route {
 	LR_TUNNEL = 0, /* the kernel routes it into the tunnel device */
 	LR_KERNEL,     /* the kernel routes it elsewhere (or not at all) */
+	LR_NOT_OURS,   /* no tun46 route covers the destination (XDP: not looked up further) */
 };
 
 /* The kernel's answer, without cache.  tot_len is the header only: the size
@@ -42,21 +43,29 @@ static __always_inline bool lan_fib_to_tunnel(void *ctx, const struct iphdr *iph
 }
 
 /*
- * XDP: does the kernel route the packet into the tunnel device?  The answer
- * is cached per CPU with the flow (tun46_nh4, entries with the LAN port as
- * in_ifindex).
+ * XDP: the tun46 route's peer (*peer_id) and whether the kernel routes the
+ * packet into the tunnel device.  Both answers are cached per CPU with the
+ * flow (tun46_nh4, entries with the LAN port as in_ifindex), so a hit needs
+ * neither the LPM trie nor a fib lookup; the peer part is kept under the
+ * generation user space moves after every route write.  Destinations no
+ * tun46 route covers are not cached (LR_NOT_OURS: the kernel's, untouched).
  */
 static __always_inline enum lan_route lan_route_cached(struct xdp_md *ctx, const struct iphdr *iph, __u32 in_ifindex,
-						       const struct tun46_config *cfg, __u64 now)
+						       const struct tun46_config *cfg, __u32 gen, __u64 now,
+						       __u32 *peer_id)
 {
 	struct tun46_nh4 *e = nh4_slot(iph);
 	bool tunnel;
 
-	if (e && nh4_match(e, iph, iph->tos, in_ifindex, now, cfg))
+	if (e && nh4_match(e, iph, iph->tos, in_ifindex, now, gen)) {
+		*peer_id = e->peer_id;
 		return e->ifindex && e->ifindex == cfg->tun_ifindex ? LR_TUNNEL : LR_KERNEL;
+	}
+	if (!encap_route_peer(iph->daddr, peer_id))
+		return LR_NOT_OURS;
 	tunnel = lan_fib_to_tunnel(ctx, iph, in_ifindex, cfg);
 	if (e) {
-		nh4_fill(e, iph, iph->tos, in_ifindex, now, cfg);
+		nh4_fill(e, iph, iph->tos, in_ifindex, now, gen, *peer_id);
 		e->ifindex = tunnel ? cfg->tun_ifindex : 0;
 		e->max_len = 0;
 	}

@@ -194,7 +194,7 @@ static inline __u32 tun46_stats_slot_of(__u32 ifindex, __u32 peer_id)
 struct tun46_nh {
 	union tun46_addr6 local; /* the peer addresses, flags and MTU it was made for */
 	union tun46_addr6 remote;
-	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u64 expires; /* bpf_jiffies64() deadline (bpf/lib/nhcache.h) */
 	__u32 peer_id;
 	__u32 ifindex; /* egress, known to be in tun46_ports */
 	__u32 flags;
@@ -203,6 +203,18 @@ struct tun46_nh {
 	__u8 dmac[6];
 	__u32 gen;     /* tun46_config.gen when made */
 	__u32 eff_mtu; /* largest inner packet: the peer MTU, or less after a Packet Too Big */
+	/* The rest of the peer, so that a hit needs no tun46_peers lookup (user
+	 * space moves tun46_config.gen after every peer write): what the
+	 * per-packet part of the outer header needs, and the header itself as
+	 * built for this peer (addresses, options, GRE), fields that vary per
+	 * packet (traffic class, flow label, hop limit, payload length) left to
+	 * be filled. */
+	__u32 flowlabel;
+	__u8 hoplimit;
+	__u8 tclass;
+	__u8 outer_len; /* bytes of outer[] in use: 40..56 */
+	__u8 pad;
+	__u8 outer[TUN46_ENCAP_OUTER_MAX];
 };
 
 /* ---- kernel IPv4 route cache of the XDP programs: PERCPU_ARRAY "tun46_nh4",
@@ -211,7 +223,7 @@ struct tun46_nh {
  * apart by in_ifindex ---- */
 #define TUN46_NH4_SLOTS 4096
 struct tun46_nh4 {
-	__u64 expires; /* bpf_ktime_get_ns() deadline */
+	__u64 expires; /* bpf_jiffies64() deadline (bpf/lib/nhcache.h) */
 	__u32 saddr;   /* the fib lookup's inputs the answer is for */
 	__u32 daddr;
 	__u32 in_ifindex;
@@ -221,7 +233,9 @@ struct tun46_nh4 {
 	__u32 ifindex; /* egress (in tun46_ports), or the tunnel device for a LAN-side answer */
 	__u8 smac[6];
 	__u8 dmac[6];
-	__u32 gen; /* tun46_config.gen when made */
+	__u32 gen;     /* tun46_config.gen when made */
+	__u32 peer_id; /* the tun46 route's peer: of the destination (LAN side), of the source (WAN side,
+			* which also says the source passed the peer-prefix check for that peer) */
 };
 
 /* ---- interfaces tun46 is attached to: HASH "tun46_links", key = ifindex ---- */

@@ -193,9 +193,26 @@ struct tun46_peer peer_default(uint32_t id)
 	return p;
 }
 
+/* As the backend after every write to tun46_peers, tun46_routes or
+ * tun46_decap (user/maps.c, maps_written): move tun46_config.gen, so that the
+ * XDP programs' cached copies of what those maps said are stale. */
+void caches_stale(void)
+{
+	struct tun46_config c;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(fd_config, &zero, &c) == 0) {
+		c.gen++;
+		bpf_map_update_elem(fd_config, &zero, &c, BPF_ANY);
+	}
+}
+
 int set_peer(uint32_t id, const struct tun46_peer *p)
 {
-	if (bpf_map_update_elem(fd_peers, &id, p, BPF_ANY)) {
+	int err = bpf_map_update_elem(fd_peers, &id, p, BPF_ANY);
+
+	caches_stale();
+	if (err) {
 		fprintf(stderr, "fixture: update tun46_peers[%u]: %s\n", id, strerror(errno));
 		return -1;
 	}
@@ -214,7 +231,10 @@ int add_route(const char *prefix, uint32_t plen, uint32_t peer)
 	struct tun46_route_key k = {.prefixlen = plen, .addr = htonl(ip4_addr(prefix))};
 	struct tun46_route v = {.peer_id = peer};
 
-	if (bpf_map_update_elem(fd_routes, &k, &v, BPF_ANY)) {
+	int err = bpf_map_update_elem(fd_routes, &k, &v, BPF_ANY);
+
+	caches_stale();
+	if (err) {
 		fprintf(stderr, "fixture: update tun46_routes %s/%u: %s\n", prefix, plen, strerror(errno));
 		return -1;
 	}
@@ -224,8 +244,10 @@ int add_route(const char *prefix, uint32_t plen, uint32_t peer)
 int del_route(const char *prefix, uint32_t plen)
 {
 	struct tun46_route_key k = {.prefixlen = plen, .addr = htonl(ip4_addr(prefix))};
+	int err = bpf_map_delete_elem(fd_routes, &k);
 
-	return bpf_map_delete_elem(fd_routes, &k);
+	caches_stale();
+	return err;
 }
 
 /* The decap index entry for 'remote', carrying the peer's local address and
@@ -241,7 +263,10 @@ int add_decap(const char *remote, uint32_t peer)
 		d.flags = p.flags;
 		d.local = p.local;
 	}
-	if (bpf_map_update_elem(fd_decap, &a, &d, BPF_ANY)) {
+	int err = bpf_map_update_elem(fd_decap, &a, &d, BPF_ANY);
+
+	caches_stale();
+	if (err) {
 		fprintf(stderr, "fixture: update tun46_decap %s: %s\n", remote, strerror(errno));
 		return -1;
 	}

@@ -64,6 +64,7 @@ enum {
 };
 
 struct tun46_peer peer_default(uint32_t id);
+void caches_stale(void); /* tun46_config.gen += 1, as the backend after a peer/route/decap write */
 int set_peer(uint32_t id, const struct tun46_peer *p);
 int restore_peer(uint32_t id);
 void modify_peer(uint32_t id, uint32_t set_flags, int hoplimit, int tclass, int encaplimit, uint32_t flowlabel,

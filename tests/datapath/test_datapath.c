@@ -206,7 +206,7 @@ static void test_encap(void)
 		uint32_t id = P_A;
 
 		ip6_addr(p.remote.b, "fd00::4"); /* neighbour 02:00:00:00:00:04 */
-		bpf_map_update_elem(fd_peers, &id, &p, BPF_ANY);
+		set_peer(id, &p);		 /* as the backend: the write, then tun46_config.gen moves */
 		encap_case("encap/nh-cache-remote-change-moves-next-packet", &in4, -1, P_A, mac_r2b);
 	}
 	restore_peer(P_A);
