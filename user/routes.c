@@ -228,19 +228,19 @@ static int snapshot(struct be *be, const struct be_route *r, size_t n, struct ol
 	return 0;
 }
 
-/* Route MTU of every peer id (0: no such peer). */
+static int mtu_cb(uint32_t id, const struct tun46_peer *p, void *arg)
+{
+	((uint16_t *)arg)[id] = peer_route_mtu(p);
+	return 0;
+}
+
+/* Route MTU of every peer id (0: no such peer), from the peers in memory. */
 static uint16_t *peer_mtus(struct be *be)
 {
 	uint16_t *m = calloc(be->max_peers, sizeof(*m));
-	struct tun46_peer p;
-	uint32_t id;
 
-	if (!m)
-		return NULL;
-	for (id = 1; id < be->max_peers; id++) {
-		if (bpf_map_lookup_elem(be->map_fd[BE_MAP_PEERS], &id, &p) == 0 && (p.flags & TUN46_PEER_F_ACTIVE))
-			m[id] = peer_route_mtu(&p);
-	}
+	if (m)
+		be_peer_foreach(be, mtu_cb, m);
 	return m;
 }
 
@@ -301,6 +301,8 @@ static int kernel_follow(struct be *be, bool add, const struct be_route *r, cons
 
 	if (!tun)
 		return 0;
+	if (add)
+		peers_flush(be); /* the device MTU first: it must not be below a route's */
 	err = nl_routes(add, tun, nr, n, &done);
 	if (err) {
 		kernel_restore(tun, r, old, done, mtus);
@@ -433,6 +435,7 @@ int routes_kernel_sync(struct be *be, uint32_t peer_id)
 
 	if (!tun)
 		return 0;
+	peers_flush(be);
 	err = be_route_list(be, &all, &cnt);
 	if (err)
 		return err;
