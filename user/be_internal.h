@@ -63,9 +63,9 @@ struct be {
 	 * state lock, so it stays true; be_peer_set/del keep it in step) */
 	struct tun46_peer *peer_tab; /* [max_peers]; an entry without TUN46_PEER_F_ACTIVE is free */
 	bool peer_tab_ok;
-	uint32_t peer_hint;	/* no free id below it */
-	bool tun_mtu_dirty;	/* peers changed: the tunnel MTU is set at peers_flush() */
-	uint8_t *forget;	/* stats.c: bitmap of peer ids whose counters go at peers_flush() */
+	uint32_t peer_hint; /* no free id below it */
+	bool tun_mtu_dirty; /* peers changed: the tunnel MTU is set at peers_flush() */
+	uint8_t *forget;    /* stats.c: bitmap of peer ids whose counters go at peers_flush() */
 	bool forget_any;
 };
 
@@ -162,7 +162,7 @@ uint32_t peers_count(struct be *be);
  * peers) and forgetting the counters of deleted peers.  Called before kernel
  * routes are written and when the state is closed. */
 void peers_flush(struct be *be);
-void peers_cache_drop(struct be *be); /* the maps were closed or recreated */
+void peers_cache_drop(struct be *be);	   /* the maps were closed or recreated */
 unsigned int peers_tun_mtu(struct be *be); /* 1452 while a peer uses encaplimit, else 1460 */
 uint16_t peer_route_mtu(const struct tun46_peer *p);
 int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
