@@ -135,18 +135,19 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 	} else {
 		np = c->peer;
 	}
-	for (size_t i = 0; i < x->st->npeers; i++) {
-		struct st_peer *o = &x->st->peers[i];
+	struct st_peer *o = st_find_peer_remote(x->st, &np.remote); /* remotes are distinct: one holder */
+
+	if (o && o != p) {
 		char a[64];
 
-		if (o == p || memcmp(&o->p.remote, &np.remote, sizeof(np.remote)))
-			continue;
 		add_err(x->errs, line,
 			"peer %s: remote %s is already used by peer %s (line %d); each peer needs its own remote",
 			c->name, t46_fmt_addr6(&np.remote, a, sizeof(a)), o->p.name, o->line);
 		return;
 	}
-	if (!p && !(p = st_add_peer(x->st))) {
+	if (p)
+		st_peers_changed(x->st); /* its remote may change: the index is built again */
+	else if (!(p = st_add_peer(x->st))) {
 		add_err(x->errs, line, "out of memory");
 		return;
 	}
