@@ -235,7 +235,8 @@ static void resolve_routes(struct parse_ctx *x)
 		for (j = i; j < x->nrl && x->rl[j].addr == r->addr && x->rl[j].plen == r->plen; j++) {
 			struct route_line *q = &x->rl[j];
 
-			t46_fmt_prefix4(q->addr, q->plen, buf, sizeof(buf));
+			if (j > i || q->verb == T46_V_CHANGE) /* (formatted for a message only: 1,000,000s of lines) */
+				t46_fmt_prefix4(q->addr, q->plen, buf, sizeof(buf));
 			if (q->verb == T46_V_ADD && def)
 				add_err(x->errs, q->line,
 					"route %s is already defined at line %d; use replace to redefine it", buf,
@@ -249,8 +250,8 @@ static void resolve_routes(struct parse_ctx *x)
 		if (def) {
 			struct st_route *sr;
 
-			t46_fmt_prefix4(def->addr, def->plen, buf, sizeof(buf));
 			if (!st_find_peer(x->st, def->peer)) {
+				t46_fmt_prefix4(def->addr, def->plen, buf, sizeof(buf));
 				add_err(x->errs, def->line, "route %s: peer %s is not defined in this file", buf,
 					def->peer);
 			} else if (!(sr = st_add_route(x->st))) {

@@ -545,13 +545,21 @@ static int run_routes(const struct t46_target *t, const struct t46_op *op, const
 	if (!r)
 		return -ENOMEM;
 	if (!undo) {
+		uint32_t *old = t->route_update_known ? malloc((op->n + 1) * sizeof(*old)) : NULL;
+
 		for (size_t k = 0; k < op->n; k++) {
 			r[k].addr = op->r[k].addr;
 			r[k].plen = op->r[k].plen;
 			r[k].peer_id = op->kind == T46_OP_ROUTE_SET ? plan->want_id[op->r[k].want] : op->r[k].old_id;
+			if (old)
+				old[k] = op->r[k].old_id;
 		}
-		err = op->kind == T46_OP_ROUTE_SET ? t->route_update(t->arg, r, op->n)
-						   : t->route_delete(t->arg, r, op->n);
+		if (op->kind == T46_OP_ROUTE_SET)
+			err = old ? t->route_update_known(t->arg, r, old, op->n) : t->route_update(t->arg, r, op->n);
+		else
+			err = t->route_delete_known ? t->route_delete_known(t->arg, r, op->n)
+						    : t->route_delete(t->arg, r, op->n);
+		free(old);
 		free(r);
 		return err;
 	}

@@ -38,6 +38,10 @@ struct t46_target {
 	int (*route_update)(void *arg, const struct be_route *r, size_t n);
 	int (*route_delete)(void *arg, const struct be_route *r, size_t n);
 	int (*local_auto)(void *arg, const union tun46_addr6 *remote, union tun46_addr6 *local);
+	/* optional: route_update/route_delete told what each key holds now (the
+	 * plan knows it from the live state), so the target need not read it */
+	int (*route_update_known)(void *arg, const struct be_route *r, const uint32_t *old_peer, size_t n);
+	int (*route_delete_known)(void *arg, const struct be_route *r, size_t n);
 };
 
 enum t46_op_kind {
