@@ -133,12 +133,14 @@ static int index_one(const struct t46_state *s, struct st_peer_index *x, size_t 
 	return 0;
 }
 
-/* The index, brought up to date; NULL when out of memory (callers walk). */
+/* The index, brought up to date; NULL for a few peers or out of memory (callers walk). */
 static struct st_peer_index *peer_index(const struct t46_state *cs)
 {
 	struct t46_state *s = (struct t46_state *)cs; /* the index is a cache, not the state */
 	struct st_peer_index *x = s->pidx;
 
+	if (!x && s->npeers < 8)
+		return NULL; /* a walk is as fast, and an empty state owns nothing */
 	if (x && x->base != s->peers) /* the array moved (grown, or a copy's): build again */
 		st_peers_changed(s), x = NULL;
 	if (!x) {
