@@ -48,17 +48,21 @@ kmem() { awk '/^(Slab|Percpu|VmallocUsed):/ {s += $2} END {print s * 1024}' /pro
 timed() {
 	local name=$1
 	shift
-	/usr/bin/time -o "$W/time" -f '%e %U %S %M' "$@" >"$W/out" 2>"$W/err"
-	local rc=$?
+	local t0 t1 rc
+	t0=$(date +%s%N)
+	/usr/bin/time -o "$W/time" -f '%U %S %M' "$@" >"$W/out" 2>"$W/err"
+	rc=$?
+	t1=$(date +%s%N)
 	set -- $(tail -1 "$W/time")
-	T_WALL=$1 T_CPU=$(echo "$2 + $3" | bc) T_RSS=$4
+	T_WALL=$(echo "scale=4; ($t1 - $t0) / 1000000000" | bc | sed 's/^\./0./') # ns: ms resolution and better
+	T_CPU=$(echo "$1 + $2" | bc | sed 's/^\./0./') T_RSS=$3
 	if [ $rc != 0 ]; then
 		log "$name failed: $(head -c 400 "$W/err")"
 		return 1
 	fi
 	log "$name: $T_WALL s (cpu $T_CPU s)"
 }
-ms() { echo "$1 * 1000" | bc; }
+ms() { echo "scale=1; $1 * 1000 / 1" | bc | sed 's/^\./0./'; }
 TX=("$TUN46" -n "$NS")
 
 fail=0

@@ -131,16 +131,20 @@ void be_close(struct be *be)
 		if (be->loaded) {
 			peers_flush(be); /* the tunnel MTU and counters of a batch of peer changes */
 			links_prune_stale(be);
-			if (nothing_left(be))
-				teardown(be);
-			else
+			if (nothing_left(be)) {
+				teardown(be); /* the tunnel device takes its kernel routes with it */
+				routes_close(be, true);
+			} else {
+				routes_close(be, false);
 				tundev_repair(be);
+			}
 		} else {
 			rmdir(be->pin_dir); /* only if empty: nothing was loaded */
 		}
 	}
 	maps_close(be);
 	peers_cache_drop(be);
+	free(be->stale);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)
 		close(be->bpffs_fd);

@@ -67,6 +67,12 @@ struct be {
 	bool tun_mtu_dirty; /* peers changed: the tunnel MTU is set at peers_flush() */
 	uint8_t *forget;    /* stats.c: bitmap of peer ids whose counters go at peers_flush() */
 	bool forget_any;
+	/* routes.c: routes deleted from the map by be_route_delete_known(state_goes)
+	 * whose kernel routes were left for the teardown to flush with the tunnel
+	 * device; if the state stays after all, routes_close() deletes them */
+	bool skip_kernel_routes;
+	struct be_route *stale;
+	size_t nstale;
 };
 
 /* netns.c */
@@ -170,6 +176,7 @@ int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer
 int stats_forget_peers(struct be *be, const uint8_t *ids);
 
 /* routes.c */
+void routes_close(struct be *be, bool torn_down);	 /* the kernel routes left by a state_goes delete */
 int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */
 
 /* links.c */

@@ -131,9 +131,9 @@ static int t_route_update_known(void *arg, const struct be_route *r, const uint3
 	return be_route_update_known(arg, r, old_peer, n);
 }
 
-static int t_route_delete_known(void *arg, const struct be_route *r, size_t n)
+static int t_route_delete_known(void *arg, const struct be_route *r, size_t n, bool state_goes)
 {
-	return be_route_delete_known(arg, r, n);
+	return be_route_delete_known(arg, r, n, state_goes);
 }
 
 static int t_local_auto(void *arg, const union tun46_addr6 *remote, union tun46_addr6 *local)

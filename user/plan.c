@@ -471,6 +471,7 @@ size_t t46_plan_build(const struct t46_state *live, const struct t46_state *want
 
 	memset(plan, 0, sizeof(*plan));
 	plan->nwant = want->npeers;
+	plan->state_goes = !want->nlinks && !want->npeers && !want->nroutes;
 	plan->want_id = calloc(want->npeers + 1, sizeof(*plan->want_id));
 	x.live_fate = calloc(live->npeers + 1, sizeof(int));
 	x.want_done = calloc(want->npeers + 1, sizeof(bool));
@@ -557,7 +558,7 @@ static int run_routes(const struct t46_target *t, const struct t46_op *op, const
 		if (op->kind == T46_OP_ROUTE_SET)
 			err = old ? t->route_update_known(t->arg, r, old, op->n) : t->route_update(t->arg, r, op->n);
 		else
-			err = t->route_delete_known ? t->route_delete_known(t->arg, r, op->n)
+			err = t->route_delete_known ? t->route_delete_known(t->arg, r, op->n, plan->state_goes)
 						    : t->route_delete(t->arg, r, op->n);
 		free(old);
 		free(r);

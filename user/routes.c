@@ -364,7 +364,7 @@ static int map_and_kernel(struct be *be, bool add, const struct be_route *r, con
 			  size_t n, const uint16_t *mtus)
 {
 	struct map_writer w = {.be = be, .add = add, .keys = keys, .vals = vals, .n = n};
-	uint32_t tun = tundev_ifindex(be);
+	uint32_t tun = be->skip_kernel_routes ? 0 : tundev_ifindex(be);
 	size_t sent = 0, kdone = 0, avail;
 	bool threaded = false, fin = false;
 	pthread_t th;
@@ -540,9 +540,60 @@ int be_route_delete(struct be *be, const struct be_route *r, size_t n)
 	return route_delete(be, r, n, false);
 }
 
-int be_route_delete_known(struct be *be, const struct be_route *r, size_t n)
+int be_route_delete_known(struct be *be, const struct be_route *r, size_t n, bool state_goes)
 {
-	return route_delete(be, r, n, true);
+	int err;
+
+	if (!state_goes || !be->loaded)
+		return route_delete(be, r, n, true);
+	be->skip_kernel_routes = true;
+	err = route_delete(be, r, n, true); /* on a failure the map is as it was, and the kernel untouched */
+	be->skip_kernel_routes = false;
+	if (!err) {
+		struct be_route *s = realloc(be->stale, (be->nstale + n) * sizeof(*s));
+
+		if (!s) { /* cannot remember them: delete them now */
+			size_t done;
+			struct nl_route *nr = malloc(n * sizeof(*nr));
+			uint32_t tun = tundev_ifindex(be);
+
+			for (size_t i = 0; nr && i < n; i++)
+				nr[i] = (struct nl_route){r[i].addr, r[i].plen, 0};
+			if (nr && tun)
+				nl_routes(false, tun, nr, n, &done);
+			free(nr);
+			return 0;
+		}
+		memcpy(s + be->nstale, r, n * sizeof(*s));
+		be->stale = s;
+		be->nstale += n;
+	}
+	return err;
+}
+
+/* At close: the kernel routes a state_goes delete left are gone with the
+ * tunnel device (torn_down), or are deleted now, but only those whose
+ * prefix is not in the map again (a rollback put them back). */
+void routes_close(struct be *be, bool torn_down)
+{
+	uint32_t tun, id;
+	struct nl_route *nr;
+	size_t k = 0, done;
+
+	if (!be->nstale)
+		return;
+	tun = torn_down ? 0 : tundev_ifindex(be);
+	nr = tun ? malloc(be->nstale * sizeof(*nr)) : NULL;
+	for (size_t i = 0; nr && i < be->nstale; i++) {
+		if (route_exact(be, be->stale[i].addr, be->stale[i].plen, &id))
+			nr[k++] = (struct nl_route){be->stale[i].addr, be->stale[i].plen, 0};
+	}
+	if (k)
+		nl_routes(false, tun, nr, k, &done);
+	free(nr);
+	free(be->stale);
+	be->stale = NULL;
+	be->nstale = 0;
 }
 
 /* (Re)install the kernel routes of one peer (0: of all peers), e.g. after

@@ -140,7 +140,7 @@ static struct st_peer_index *peer_index(const struct t46_state *cs)
 	struct st_peer_index *x = s->pidx;
 
 	if (!x && s->npeers < 8)
-		return NULL; /* a walk is as fast, and an empty state owns nothing */
+		return NULL;	      /* a walk is as fast, and an empty state owns nothing */
 	if (x && x->base != s->peers) /* the array moved (grown, or a copy's): build again */
 		st_peers_changed(s), x = NULL;
 	if (!x) {
