@@ -84,6 +84,9 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
      rgoal("TCP 1 stream offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp1_on_mbps"; ">="; 0.9),
      rgoal("TCP 4 streams offloads on, tun46 tc / srv6"; "tun46-tc"; "srv6"; "tcp4_on_mbps"; ">="; 0.9),
      goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1; ["tun46-xdp"]; "apply_100000_routes_s"),
+     goal("10k peers + 1M routes apply (s)"; get("ctlscale"; "apply_s"); "<="; 10; ["ctlscale"]; "apply_s"),
+     goal("10k peers + 1M routes remove (s)"; get("ctlscale"; "remove_s"); "<="; 10; ["ctlscale"]; "remove_s"),
+     goal("one-peer change on top of them (ms, slowest of hoplimit/add/del)"; get("ctlscale"; "change_max_ms"); "<="; 50; ["ctlscale"]; "change_max_ms"),
      goal("packets lost in the routers during config apply (max of runs)";
           ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0; ["tun46-xdp"]; "apply_loss_pkts")
    ] + (if $has_base then [
@@ -185,6 +188,13 @@ jq -r '
       "| figure | value |",
       "|---|---|",
       (.summary[] | select(.metric | startswith("apply_")) | "| \(.metric) | \(.median)\(if .n > 1 then " (\(.min)–\(.max))" else "" end) |"),
+      "" else empty end),
+    (if ([.summary[] | select(.path == "ctlscale")] | length) > 0 then
+      "Control plane at hub scale (bench/ctlscale.sh: config apply of 10,000 peers + 1,000,000 routes from an empty state, of an empty file, one-peer changes on top; wall time, CPU = user+sys of the command; kernel bytes = Slab+Percpu+VmallocUsed growth):",
+      "",
+      "| figure | value |",
+      "|---|---|",
+      (.summary[] | select(.path == "ctlscale") | "| \(.metric) | \(.median)\(if .n > 1 then " (\(.min)–\(.max))" else "" end) |"),
       "" else empty end),
     "Goals:",
     "",

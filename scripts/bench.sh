@@ -23,7 +23,9 @@
 # Figures: forwarding rate of 64/512-byte frames (live-frames generator at h1,
 # XDP counter at h2), TCP throughput (iperf3, 1 and 4 streams, host offloads on
 # and off), ping p50/p99 under light load, per-packet program cost
-# (bench/progcost), control plane (route apply time, loss during config apply),
+# (bench/progcost), control plane (route apply time, loss during config apply;
+# at hub scale with bench/ctlscale.sh: 10,000 peers + 1,000,000 routes applied
+# and removed, one-peer changes, kernel memory per peer and per route),
 # and the headline: the routers' CPU time per forwarded packet at a fixed load
 # below saturation (test "cpu": 64-byte frames at CPU_PPS64, CPU_BIG-byte
 # frames at CPU_PPSBIG; ns of CPU on the routers' NAPI threads per packet
@@ -36,7 +38,8 @@
 #
 # Environment: QUICK=1 (1 run, short durations), RUNS=N, BENCH_PATHS="kernel srv6 ...",
 #   BASE=<git ref> (adds tun46-xdp-base after tun46-xdp, or at the end),
-#   BENCH_TESTS="rate cpu tcp ping cost ctl", RATE_SECS, TCP_SECS, PING_COUNT, FLOWS,
+#   BENCH_TESTS="rate cpu tcp ping cost ctl ctlscale" (ctlscale: full runs only), RATE_SECS, TCP_SECS,
+#   PING_COUNT, FLOWS, CTLSCALE_PEERS/CTLSCALE_ROUTES (default 10000/1000000),
 #   CPU_SECS, CPU_PPS64 (200000), CPU_BIG (1470), CPU_PPSBIG (100000),
 #   CPU_COALESCE_US (200), CPU_RTPRIO (50), CPU_GEN_NICE (-10),
 #   SCALE=1 (adds the test "scale": bench/scale.sh; SCALE_CORES "1 2 4 8 12",
@@ -66,7 +69,9 @@ fi
 FLOWS=${FLOWS:-1}
 CPU_PPS64=${CPU_PPS64:-200000} CPU_BIG=${CPU_BIG:-1470} CPU_PPSBIG=${CPU_PPSBIG:-100000}
 BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-tc-2step tun46-xdp-generic}
-BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}
+# ctlscale (10,000 peers + 1,000,000 routes, ~1-2 minutes per run) only in the full run
+if [ -n "$QUICK" ]; then BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}; else BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl ctlscale}; fi
+CTLSCALE_PEERS=${CTLSCALE_PEERS:-10000} CTLSCALE_ROUTES=${CTLSCALE_ROUTES:-1000000}
 SCALE=${SCALE:-}
 [ "$SCALE" = 0 ] && SCALE=
 [ -n "$SCALE" ] && [[ " $BENCH_TESTS " != *" scale "* ]] && BENCH_TESTS="$BENCH_TESTS scale rss"
@@ -132,7 +137,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 has_test() { [[ " $BENCH_TESTS " == *" $1 "* ]]; }
-want_tun46() { [[ " $BENCH_PATHS " == *" tun46-"* ]] || has_test ctl; }
+want_tun46() { [[ " $BENCH_PATHS " == *" tun46-"* ]] || has_test ctl || has_test ctlscale; }
 
 # sample PATH METRIC RUN VALUE [EXTRA-JSON]
 sample() {
@@ -488,6 +493,24 @@ measure_ctl() {
 	nsx "$H2" "$BUILD"/bench/sink detach bh2
 }
 
+# ---- control plane at hub scale (bench/ctlscale.sh, its own namespace) ----
+measure_ctlscale() {
+	local r j k
+	for r in $(seq 1 "$RUNS"); do
+		blog "bench: [ctlscale] run $r: $CTLSCALE_PEERS peers + $CTLSCALE_ROUTES routes"
+		if ! j=$(TUN46=$MAIN_TUN46 bash bench/ctlscale.sh "$CTLSCALE_PEERS" "$CTLSCALE_ROUTES" 2>"$WORK/ctlscale.err"); then
+			note ctlscale "run $r failed: $(tail -3 "$WORK/ctlscale.err" | tr '\n' ' ' | head -c 400)"
+			[ -n "$j" ] || continue
+		fi
+		for k in apply_s apply_cpu_s remove_s remove_cpu_s apply_plus_s change_hoplimit_ms change_add_ms \
+			change_del_ms change_mtu_ms change_max_ms kernel_bytes_per_peer kernel_bytes_per_route rss_apply_kib; do
+			[ "$(jq ".$k" <<<"$j")" = null ] || sample ctlscale "$k" "$r" "$(jq ".$k" <<<"$j")"
+		done
+		blog "bench: [ctlscale] run $r: $j"
+	done
+	note ctlscale "$CTLSCALE_PEERS peers + $CTLSCALE_ROUTES routes (bench/ctlgen.sh), TUN46_MAX_PEERS=16384; one-peer changes: peer change hoplimit, peer add + route add (-batch), peer del -force; change_mtu_ms rewrites the peer's kernel routes (listed from the whole route map)"
+}
+
 # ---- main loop over paths ----
 blog "bench: $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; runs=$RUNS quick=${QUICK:-0}"
 tun46_ok=1
@@ -576,6 +599,9 @@ TUN46=$MAIN_TUN46
 has_test cost && measure_cost
 has_test scale && measure_scale
 has_test rss && measure_rss
+if has_test ctlscale; then
+	if [ $tun46_ok = 1 ]; then measure_ctlscale; else note ctlscale "not measured: tun46 unusable here"; fi
+fi
 
 # ---- report ----
 BENCH_BASE_LABEL=$BASE_LABEL BENCH_BASE_COMMIT=$BASE_COMMIT \

@@ -52,6 +52,7 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	be->readonly = opts && opts->readonly;
 	be->force = opts && opts->force;
 	be->max_peers = env_max_peers();
+	be->peer_hint = 1;
 	libbpf_set_print(libbpf_quiet);
 	maps_init_fail_hook(be);
 
@@ -119,6 +120,7 @@ static void teardown(struct be *be)
 	maps_close(be);
 	pin_remove_all(be);
 	be->loaded = false;
+	peers_cache_drop(be);
 }
 
 void be_close(struct be *be)
@@ -127,16 +129,22 @@ void be_close(struct be *be)
 		return;
 	if (!be->readonly && be->lock_fd >= 0) {
 		if (be->loaded) {
+			peers_flush(be); /* the tunnel MTU and counters of a batch of peer changes */
 			links_prune_stale(be);
-			if (nothing_left(be))
-				teardown(be);
-			else
+			if (nothing_left(be)) {
+				teardown(be); /* the tunnel device takes its kernel routes with it */
+				routes_close(be, true);
+			} else {
+				routes_close(be, false);
 				tundev_repair(be);
+			}
 		} else {
 			rmdir(be->pin_dir); /* only if empty: nothing was loaded */
 		}
 	}
 	maps_close(be);
+	peers_cache_drop(be);
+	free(be->stale);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)
 		close(be->bpffs_fd);

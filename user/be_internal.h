@@ -59,6 +59,20 @@ struct be {
 	/* testing hook TUN46_FAIL_AFTER */
 	long fail_after; /* -1: off */
 	long writes;
+	/* peers.c: tun46_peers in memory, read once per open (writers hold the
+	 * state lock, so it stays true; be_peer_set/del keep it in step) */
+	struct tun46_peer *peer_tab; /* [max_peers]; an entry without TUN46_PEER_F_ACTIVE is free */
+	bool peer_tab_ok;
+	uint32_t peer_hint; /* no free id below it */
+	bool tun_mtu_dirty; /* peers changed: the tunnel MTU is set at peers_flush() */
+	uint8_t *forget;    /* stats.c: bitmap of peer ids whose counters go at peers_flush() */
+	bool forget_any;
+	/* routes.c: routes deleted from the map by be_route_delete_known(state_goes)
+	 * whose kernel routes were left for the teardown to flush with the tunnel
+	 * device; if the state stays after all, routes_close() deletes them */
+	bool skip_kernel_routes;
+	struct be_route *stale;
+	size_t nstale;
 };
 
 /* netns.c */
@@ -151,11 +165,19 @@ int be_need_loaded(struct be *be);
 
 /* peers.c */
 uint32_t peers_count(struct be *be);
+/* Work deferred while peers change, done once: the tunnel MTU (max over the
+ * peers) and forgetting the counters of deleted peers.  Called before kernel
+ * routes are written and when the state is closed. */
+void peers_flush(struct be *be);
+void peers_cache_drop(struct be *be);	   /* the maps were closed or recreated */
 unsigned int peers_tun_mtu(struct be *be); /* 1452 while a peer uses encaplimit, else 1460 */
 uint16_t peer_route_mtu(const struct tun46_peer *p);
 int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
+/* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
+int stats_forget_peers(struct be *be, const uint8_t *ids);
 
 /* routes.c */
+void routes_close(struct be *be, bool torn_down);	 /* the kernel routes left by a state_goes delete */
 int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */
 
 /* links.c */

@@ -135,18 +135,19 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 	} else {
 		np = c->peer;
 	}
-	for (size_t i = 0; i < x->st->npeers; i++) {
-		struct st_peer *o = &x->st->peers[i];
+	struct st_peer *o = st_find_peer_remote(x->st, &np.remote); /* remotes are distinct: one holder */
+
+	if (o && o != p) {
 		char a[64];
 
-		if (o == p || memcmp(&o->p.remote, &np.remote, sizeof(np.remote)))
-			continue;
 		add_err(x->errs, line,
 			"peer %s: remote %s is already used by peer %s (line %d); each peer needs its own remote",
 			c->name, t46_fmt_addr6(&np.remote, a, sizeof(a)), o->p.name, o->line);
 		return;
 	}
-	if (!p && !(p = st_add_peer(x->st))) {
+	if (p)
+		st_peers_changed(x->st); /* its remote may change: the index is built again */
+	else if (!(p = st_add_peer(x->st))) {
 		add_err(x->errs, line, "out of memory");
 		return;
 	}
@@ -234,7 +235,8 @@ static void resolve_routes(struct parse_ctx *x)
 		for (j = i; j < x->nrl && x->rl[j].addr == r->addr && x->rl[j].plen == r->plen; j++) {
 			struct route_line *q = &x->rl[j];
 
-			t46_fmt_prefix4(q->addr, q->plen, buf, sizeof(buf));
+			if (j > i || q->verb == T46_V_CHANGE) /* (formatted for a message only: 1,000,000s of lines) */
+				t46_fmt_prefix4(q->addr, q->plen, buf, sizeof(buf));
 			if (q->verb == T46_V_ADD && def)
 				add_err(x->errs, q->line,
 					"route %s is already defined at line %d; use replace to redefine it", buf,
@@ -248,8 +250,8 @@ static void resolve_routes(struct parse_ctx *x)
 		if (def) {
 			struct st_route *sr;
 
-			t46_fmt_prefix4(def->addr, def->plen, buf, sizeof(buf));
 			if (!st_find_peer(x->st, def->peer)) {
+				t46_fmt_prefix4(def->addr, def->plen, buf, sizeof(buf));
 				add_err(x->errs, def->line, "route %s: peer %s is not defined in this file", buf,
 					def->peer);
 			} else if (!(sr = st_add_route(x->st))) {

@@ -126,6 +126,16 @@ static int t_route_delete(void *arg, const struct be_route *r, size_t n)
 	return be_route_delete(arg, r, n);
 }
 
+static int t_route_update_known(void *arg, const struct be_route *r, const uint32_t *old_peer, size_t n)
+{
+	return be_route_update_known(arg, r, old_peer, n);
+}
+
+static int t_route_delete_known(void *arg, const struct be_route *r, size_t n, bool state_goes)
+{
+	return be_route_delete_known(arg, r, n, state_goes);
+}
+
 static int t_local_auto(void *arg, const union tun46_addr6 *remote, union tun46_addr6 *local)
 {
 	return be_local_auto(arg, remote, local);
@@ -143,5 +153,7 @@ void t46_live_target(struct be *be, struct t46_target *t)
 	    .route_update = t_route_update,
 	    .route_delete = t_route_delete,
 	    .local_auto = t_local_auto,
+	    .route_update_known = t_route_update_known,
+	    .route_delete_known = t_route_delete_known,
 	};
 }

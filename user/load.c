@@ -47,11 +47,30 @@ static int env_size(const char *name, uint32_t def, uint32_t lo, uint32_t hi, ui
  * to four LAN ports (LAN, guest, DMZ, a VLAN), each with every peer id
  * (0 = no peer included).  TUN46_MAX_STATS overrides it. */
 #define TUN46_STATS_PORTS	6
-#define TUN46_STATS_DEFAULT_CAP (1u << 16) /* preallocated per CPU: ~32 MiB per CPU at the cap */
+#define TUN46_STATS_DEFAULT_CAP (1u << 16) /* preallocated per CPU: ~31 MiB per CPU at the cap */
+/* ... and at most this much memory over all CPUs (a hub with 10,000 peers on
+ * a 64-CPU machine: 8,886 entries, not 65,536 x 64 x 472 B = 1.9 GiB), but
+ * never fewer than TUN46_STATS_MIN_CAP entries. */
+#define TUN46_STATS_MEM_BUDGET (256ull << 20)
+#define TUN46_STATS_MIN_CAP    4096u
+
+/* The default size of tun46_stats for max_peers peer ids on ncpu CPUs. */
+static uint32_t stats_default(uint32_t max_peers, int ncpu)
+{
+	uint64_t n = (uint64_t)max_peers * TUN46_STATS_PORTS, cap = TUN46_STATS_DEFAULT_CAP;
+
+	if (ncpu > 0) {
+		uint64_t fit = TUN46_STATS_MEM_BUDGET / ((uint64_t)ncpu * sizeof(struct tun46_counters));
+
+		if (fit < cap)
+			cap = fit > TUN46_STATS_MIN_CAP ? fit : TUN46_STATS_MIN_CAP;
+	}
+	return (uint32_t)(n < cap ? n : cap);
+}
 
 /* Map sizes from the environment (validated even when not used).  The stats
- * map follows the peers: max_peers x TUN46_STATS_PORTS, at most
- * TUN46_STATS_DEFAULT_CAP unless TUN46_MAX_STATS says otherwise. */
+ * map follows the peers: max_peers x TUN46_STATS_PORTS, capped (see
+ * stats_default) unless TUN46_MAX_STATS says otherwise. */
 static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats)
 {
 	uint64_t def_stats;
@@ -60,9 +79,7 @@ static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats
 	err = env_size("TUN46_MAX_PEERS", TUN46_DEFAULT_MAX_PEERS, 2, 1u << 20, peers);
 	if (!err)
 		err = env_size("TUN46_MAX_ROUTES", TUN46_DEFAULT_MAX_ROUTES, 1, 1u << 24, routes);
-	def_stats = (uint64_t)*peers * TUN46_STATS_PORTS;
-	if (def_stats > TUN46_STATS_DEFAULT_CAP)
-		def_stats = TUN46_STATS_DEFAULT_CAP;
+	def_stats = stats_default(*peers, libbpf_num_possible_cpus());
 	if (!err)
 		err = env_size("TUN46_MAX_STATS", (uint32_t)def_stats, 1, 1u << 20, stats);
 	return err;

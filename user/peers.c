@@ -20,13 +20,112 @@ int be_peer_max(const struct be *be)
 	return (int)be->max_peers;
 }
 
+/* ---- tun46_peers in memory ----
+ * Read once per open with the kernel's batch lookup (one syscall per 1024
+ * peers), then every read, id allocation and walk is in memory: nothing per
+ * peer walks the map again. */
+
+void peers_cache_drop(struct be *be)
+{
+	free(be->peer_tab);
+	free(be->forget);
+	be->peer_tab = NULL;
+	be->forget = NULL;
+	be->peer_tab_ok = false;
+	be->forget_any = false;
+	be->peer_hint = 1;
+}
+
+static void tab_put(struct be *be, uint32_t id, const struct tun46_peer *p)
+{
+	if (id < be->max_peers && (p->flags & TUN46_PEER_F_ACTIVE))
+		be->peer_tab[id] = *p;
+}
+
+static int tab_load_batch(struct be *be)
+{
+	enum { CHUNK = 1024 };
+	int fd = be->map_fd[BE_MAP_PEERS];
+	uint32_t *keys = malloc(CHUNK * sizeof(*keys)), in_b = 0, out_b = 0;
+	struct tun46_peer *vals = malloc(CHUNK * sizeof(*vals));
+	bool first = true;
+	int err = -ENOMEM;
+
+	while (keys && vals) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		uint32_t count = CHUNK;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_b, &out_b, keys, vals, &count, &opts) ? -errno : 0;
+		if (err && err != -ENOENT)
+			break;
+		for (uint32_t i = 0; i < count; i++)
+			tab_put(be, keys[i], &vals[i]);
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+		in_b = out_b;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int tab_load_walk(struct be *be)
+{
+	int fd = be->map_fd[BE_MAP_PEERS];
+	uint32_t k, next;
+	struct tun46_peer p;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &p) == 0)
+			tab_put(be, k, &p);
+	}
+	return 0;
+}
+
+/* The table, loaded on first use; NULL when not loaded or out of memory. */
+static struct tun46_peer *peer_tab(struct be *be)
+{
+	int err;
+
+	if (!be->loaded || !be->max_peers)
+		return NULL;
+	if (be->peer_tab_ok)
+		return be->peer_tab;
+	if (!be->peer_tab && !(be->peer_tab = calloc(be->max_peers, sizeof(*be->peer_tab))))
+		return NULL;
+	memset(be->peer_tab, 0, (size_t)be->max_peers * sizeof(*be->peer_tab));
+	err = tab_load_batch(be);
+	if (err) { /* no batch ops on this kernel: one key at a time */
+		memset(be->peer_tab, 0, (size_t)be->max_peers * sizeof(*be->peer_tab));
+		tab_load_walk(be);
+	}
+	be->peer_tab_ok = true;
+	be->peer_hint = 1;
+	return be->peer_tab;
+}
+
 static int peer_read(struct be *be, uint32_t id, struct tun46_peer *p)
 {
+	struct tun46_peer *t;
+
 	if (!be->loaded || id == 0 || id >= be->max_peers)
 		return -ENOENT;
-	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_PEERS], &id, p))
-		return -errno;
-	return (p->flags & TUN46_PEER_F_ACTIVE) ? 0 : -ENOENT;
+	t = peer_tab(be);
+	if (!t) { /* out of memory: the map itself */
+		if (bpf_map_lookup_elem(be->map_fd[BE_MAP_PEERS], &id, p))
+			return -errno;
+		return (p->flags & TUN46_PEER_F_ACTIVE) ? 0 : -ENOENT;
+	}
+	if (!(t[id].flags & TUN46_PEER_F_ACTIVE))
+		return -ENOENT;
+	*p = t[id];
+	return 0;
 }
 
 int be_peer_get(struct be *be, uint32_t id, struct tun46_peer *peer)
@@ -78,6 +177,8 @@ int be_peer_find(struct be *be, const char *name, uint32_t *id)
 	return -ENOENT;
 }
 
+/* The lowest free id, from a hint that only moves up between frees: ids are
+ * allocated without walking the map. */
 int be_peer_alloc_id(struct be *be, uint32_t *id)
 {
 	struct tun46_peer p;
@@ -87,8 +188,19 @@ int be_peer_alloc_id(struct be *be, uint32_t *id)
 		*id = 1;
 		return 0;
 	}
-	for (i = 1; i < be->max_peers; i++) {
-		if (peer_read(be, i, &p) == -ENOENT) {
+	if (!peer_tab(be)) {
+		for (i = 1; i < be->max_peers; i++) {
+			if (peer_read(be, i, &p) == -ENOENT) {
+				*id = i;
+				return 0;
+			}
+		}
+	}
+	for (i = be->peer_hint ? be->peer_hint : 1; i < be->max_peers; i++) {
+		if (!(be->peer_tab[i].flags & TUN46_PEER_F_ACTIVE)) {
+			be->peer_hint = i;
+			if (be->forget && (be->forget[i / 8] & (1u << (i % 8))))
+				peers_flush(be); /* the id is used again: its old counters go first */
 			*id = i;
 			return 0;
 		}
@@ -145,17 +257,46 @@ uint16_t peer_route_mtu(const struct tun46_peer *p)
 	return tun46_peer_default_mtu(p->flags);
 }
 
-/* After peers changed: the tunnel device MTU follows the peers' MTUs. */
+/* After peers changed: the tunnel device MTU follows the peers' MTUs, once
+ * for a whole config apply (peers_flush), not once per peer. */
 static void tun_mtu_update(struct be *be)
 {
-	uint32_t idx = tundev_ifindex(be);
+	be->tun_mtu_dirty = true;
+}
+
+void peers_flush(struct be *be)
+{
+	uint32_t idx;
 	int err;
 
+	if (!be->loaded)
+		return;
+	if (be->forget_any) {
+		be->forget_any = false;
+		stats_forget_peers(be, be->forget);
+		memset(be->forget, 0, (be->max_peers + 7) / 8);
+	}
+	if (!be->tun_mtu_dirty)
+		return;
+	be->tun_mtu_dirty = false;
+	idx = tundev_ifindex(be);
 	if (!idx)
 		return;
 	err = tundev_set_mtu(idx, peers_tun_mtu(be));
 	if (err)
 		be_err("warning: cannot set the MTU of the tunnel device: %s", strerror(-err));
+}
+
+/* A deleted peer's counters go at peers_flush (a peer added later may get
+ * this id). */
+static void stats_forget_later(struct be *be, uint32_t id)
+{
+	if (!be->forget && !(be->forget = calloc((be->max_peers + 7) / 8, 1))) {
+		stats_forget(be, false, 0, true, id);
+		return;
+	}
+	be->forget[id / 8] |= 1u << (id % 8);
+	be->forget_any = true;
 }
 
 static void addr6_str(const union tun46_addr6 *a, char *buf, size_t len)
@@ -222,6 +363,8 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 		be_err("cannot write peer %s: %s", p.name, strerror(-err));
 		return err;
 	}
+	if (peer_tab(be))
+		be->peer_tab[id] = p;
 	/* 2. the decap index (which carries local): write the new remote's
 	 * entry, then drop the old remote's */
 	d = decap_of(id, &p);
@@ -261,8 +404,13 @@ undo_peer:
 		bpf_map_update_elem(be->map_fd[BE_MAP_PEERS], &id, &old, BPF_ANY);
 		d = decap_of(id, &old);
 		bpf_map_update_elem(be->map_fd[BE_MAP_DECAP], &old.remote, &d, BPF_ANY);
-	} else
+		if (be->peer_tab_ok)
+			be->peer_tab[id] = old;
+	} else {
 		bpf_map_delete_elem(be->map_fd[BE_MAP_PEERS], &id);
+		if (be->peer_tab_ok)
+			memset(&be->peer_tab[id], 0, sizeof(be->peer_tab[id]));
+	}
 	maps_written(be, BE_MAP_PEERS);
 	return err;
 }
@@ -300,8 +448,13 @@ int be_peer_del(struct be *be, uint32_t id)
 		}
 		return err;
 	}
+	if (be->peer_tab_ok) {
+		memset(&be->peer_tab[id], 0, sizeof(be->peer_tab[id]));
+		if (id < be->peer_hint)
+			be->peer_hint = id;
+	}
 	tun_mtu_update(be);
-	stats_forget(be, false, 0, true, id); /* a peer added later may get this id */
+	stats_forget_later(be, id);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hidx.h"
 #include "plan.h"
 
 static void perr(struct t46_cfg_errs *errs, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -76,6 +77,8 @@ struct planner {
 	bool *want_set;	 /* per desired peer: needs a set op */
 	bool *live_gone; /* per live peer: deleted early */
 	union tun46_addr6 *holder_remote; /* per live peer: remote it holds now in the simulation */
+	struct hidx holders;		  /* remote -> the live peer that last took it (see holder_of) */
+	int *want_live;			  /* per desired peer: index of the live peer that keeps its id, -1 */
 	struct rdiff *rd;
 	size_t nrd;
 	bool oom;
@@ -155,26 +158,57 @@ static void match_peers(struct planner *x)
 		}
 	}
 	for (size_t j = 0; j < want->npeers; j++) {
+		const struct st_peer *l;
+		size_t i;
+
 		if (x->plan->want_id[j])
 			continue;
-		for (size_t i = 0; i < live->npeers; i++) {
-			if (x->live_fate[i] >= 0 || st_find_peer(want, live->peers[i].p.name) ||
-			    memcmp(&live->peers[i].p.remote, &want->peers[j].p.remote, sizeof(union tun46_addr6)))
-				continue;
-			x->live_fate[i] = j; /* rename: keeps the id */
-			x->plan->want_id[j] = live->peers[i].id;
-			break;
-		}
+		/* live remotes are distinct: at most one live peer has this one */
+		l = st_find_peer_remote(live, &want->peers[j].p.remote);
+		if (!l)
+			continue;
+		i = l - live->peers;
+		if (x->live_fate[i] >= 0 || st_find_peer(want, live->peers[i].p.name))
+			continue;
+		x->live_fate[i] = j; /* rename: keeps the id */
+		x->plan->want_id[j] = live->peers[i].id;
+	}
+	for (size_t j = 0; j < want->npeers; j++)
+		x->want_live[j] = -1;
+	for (size_t i = 0; i < live->npeers; i++) {
+		if (x->live_fate[i] >= 0 && x->want_live[x->live_fate[i]] < 0)
+			x->want_live[x->live_fate[i]] = (int)i;
 	}
 }
 
 static const struct st_peer *live_of_want(struct planner *x, size_t j)
 {
-	for (size_t i = 0; i < x->live->npeers; i++) {
-		if (x->live_fate[i] == (int)j)
-			return &x->live->peers[i];
-	}
-	return NULL;
+	return x->want_live[j] >= 0 ? &x->live->peers[x->want_live[j]] : NULL;
+}
+
+static bool holder_eq(const void *ctx, int32_t v, const void *key)
+{
+	const struct planner *x = ctx;
+
+	return !memcmp(&x->holder_remote[v], key, sizeof(union tun46_addr6));
+}
+
+/* Live peer i takes remote r in the simulation. */
+static void hold(struct planner *x, size_t i, const union tun46_addr6 *r)
+{
+	x->holder_remote[i] = *r;
+	if (hidx_set(&x->holders, hidx_hash(r, sizeof(*r)), holder_eq, x, r, (int32_t)i))
+		x->oom = true;
+}
+
+/* The live peer (not gone) that holds remote r now, -1 if none.  Holders are
+ * distinct at every step (a remote is taken only when nobody holds it), so
+ * the last live peer that took r holds it unless it moved on since. */
+static int holder_of(struct planner *x, const union tun46_addr6 *r)
+{
+	int32_t i = hidx_find(&x->holders, hidx_hash(r, sizeof(*r)), holder_eq, x, r);
+
+	return i >= 0 && !x->live_gone[i] ? i : -1;
 }
 
 static int diff_routes(struct planner *x)
@@ -318,7 +352,7 @@ static void emit_peer_set(struct planner *x, size_t j, bool auto_later)
 		op->had_old = true;
 		op->oldp = l->p;
 		op->id = l->id;
-		x->holder_remote[l - x->live->peers] = w->p.remote;
+		hold(x, l - x->live->peers, &w->p.remote);
 	}
 	x->want_done[j] = true;
 }
@@ -329,7 +363,7 @@ static void plan_peers(struct planner *x, bool auto_later)
 	size_t left = 0;
 
 	for (size_t i = 0; i < live->npeers; i++)
-		x->holder_remote[i] = live->peers[i].p.remote;
+		hold(x, i, &live->peers[i].p.remote);
 	for (size_t j = 0; j < want->npeers; j++) {
 		const struct st_peer *l = live_of_want(x, j);
 
@@ -350,17 +384,10 @@ static void plan_peers(struct planner *x, bool auto_later)
 		for (size_t j = 0; j < want->npeers; j++) {
 			if (x->want_done[j])
 				continue;
-			const struct st_peer *l = live_of_want(x, j);
-			bool blocked = false;
+			int h = holder_of(x, &want->peers[j].p.remote);
 
-			for (size_t i = 0; i < live->npeers; i++) {
-				if (&live->peers[i] == l || x->live_gone[i])
-					continue;
-				if (!memcmp(&x->holder_remote[i], &want->peers[j].p.remote, sizeof(union tun46_addr6)))
-					blocked = true;
-			}
-			if (blocked)
-				continue;
+			if (h >= 0 && h != x->want_live[j])
+				continue; /* blocked: another live peer still holds its remote */
 			emit_peer_set(x, j, auto_later);
 			left--;
 			progress = true;
@@ -444,17 +471,20 @@ size_t t46_plan_build(const struct t46_state *live, const struct t46_state *want
 
 	memset(plan, 0, sizeof(*plan));
 	plan->nwant = want->npeers;
+	plan->state_goes = !want->nlinks && !want->npeers && !want->nroutes;
 	plan->want_id = calloc(want->npeers + 1, sizeof(*plan->want_id));
 	x.live_fate = calloc(live->npeers + 1, sizeof(int));
 	x.want_done = calloc(want->npeers + 1, sizeof(bool));
 	x.want_set = calloc(want->npeers + 1, sizeof(bool));
 	x.live_gone = calloc(live->npeers + 1, sizeof(bool));
 	x.holder_remote = calloc(live->npeers + 1, sizeof(union tun46_addr6));
+	x.want_live = calloc(want->npeers + 1, sizeof(int));
 	/* resolve "local auto" now unless a WAN is attached by this plan */
 	w2 = *want;
 	w2.peers = calloc(want->npeers + 1, sizeof(*w2.peers));
+	w2.pidx = NULL; /* its own index (the array is its own) */
 	if (!plan->want_id || !x.live_fate || !x.want_done || !x.want_set || !x.live_gone || !x.holder_remote ||
-	    !w2.peers) {
+	    !x.want_live || !w2.peers) {
 		perr(errs, 0, "out of memory");
 		goto out;
 	}
@@ -492,7 +522,10 @@ size_t t46_plan_build(const struct t46_state *live, const struct t46_state *want
 			op->newp = w2.peers[op->want].p;
 	}
 out:
+	st_peers_changed(&w2);
 	free(w2.peers);
+	free(x.want_live);
+	hidx_free(&x.holders);
 	free(x.live_fate);
 	free(x.want_done);
 	free(x.want_set);
@@ -513,13 +546,21 @@ static int run_routes(const struct t46_target *t, const struct t46_op *op, const
 	if (!r)
 		return -ENOMEM;
 	if (!undo) {
+		uint32_t *old = t->route_update_known ? malloc((op->n + 1) * sizeof(*old)) : NULL;
+
 		for (size_t k = 0; k < op->n; k++) {
 			r[k].addr = op->r[k].addr;
 			r[k].plen = op->r[k].plen;
 			r[k].peer_id = op->kind == T46_OP_ROUTE_SET ? plan->want_id[op->r[k].want] : op->r[k].old_id;
+			if (old)
+				old[k] = op->r[k].old_id;
 		}
-		err = op->kind == T46_OP_ROUTE_SET ? t->route_update(t->arg, r, op->n)
-						   : t->route_delete(t->arg, r, op->n);
+		if (op->kind == T46_OP_ROUTE_SET)
+			err = old ? t->route_update_known(t->arg, r, old, op->n) : t->route_update(t->arg, r, op->n);
+		else
+			err = t->route_delete_known ? t->route_delete_known(t->arg, r, op->n, plan->state_goes)
+						    : t->route_delete(t->arg, r, op->n);
+		free(old);
 		free(r);
 		return err;
 	}

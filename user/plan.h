@@ -38,6 +38,12 @@ struct t46_target {
 	int (*route_update)(void *arg, const struct be_route *r, size_t n);
 	int (*route_delete)(void *arg, const struct be_route *r, size_t n);
 	int (*local_auto)(void *arg, const union tun46_addr6 *remote, union tun46_addr6 *local);
+	/* optional: route_update/route_delete told what each key holds now (the
+	 * plan knows it from the live state), so the target need not read it */
+	int (*route_update_known)(void *arg, const struct be_route *r, const uint32_t *old_peer, size_t n);
+	/* state_goes: the plan removes every link, peer and route (the state is
+	 * torn down when closed) */
+	int (*route_delete_known)(void *arg, const struct be_route *r, size_t n, bool state_goes);
 };
 
 enum t46_op_kind {
@@ -85,6 +91,7 @@ struct t46_plan {
 	unsigned int links_add, links_change, links_del;
 	unsigned int peers_add, peers_change, peers_del;
 	size_t routes_add, routes_change, routes_del;
+	bool state_goes; /* the desired state is empty: everything goes */
 };
 
 /* Compute the plan that turns live into want.  live peers carry their ids

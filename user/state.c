@@ -4,15 +4,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hidx.h"
 #include "state.h"
+
+/* Peers by name, id and remote: lookups in O(1) among 10,000s of peers. */
+struct st_peer_index {
+	const struct st_peer *base; /* s->peers it was built for */
+	size_t built;		    /* peers [0, built) are in it */
+	struct hidx name, id, remote;
+};
 
 void st_init(struct t46_state *s)
 {
 	memset(s, 0, sizeof(*s));
 }
 
+void st_peers_changed(struct t46_state *s)
+{
+	if (!s->pidx)
+		return;
+	hidx_free(&s->pidx->name);
+	hidx_free(&s->pidx->id);
+	hidx_free(&s->pidx->remote);
+	free(s->pidx);
+	s->pidx = NULL;
+}
+
 void st_free(struct t46_state *s)
 {
+	st_peers_changed(s);
 	free(s->links);
 	free(s->peers);
 	free(s->routes);
@@ -74,29 +94,114 @@ struct st_link *st_find_link(const struct t46_state *s, const char *ifname)
 	return NULL;
 }
 
+static uint64_t name_hash(const char *name)
+{
+	return hidx_hash(name, strnlen(name, TUN46_NAME_LEN));
+}
+
+static bool name_eq(const void *ctx, int32_t v, const void *key)
+{
+	return !strcmp(((const struct t46_state *)ctx)->peers[v].p.name, key);
+}
+
+static bool id_eq(const void *ctx, int32_t v, const void *key)
+{
+	return ((const struct t46_state *)ctx)->peers[v].id == *(const uint32_t *)key;
+}
+
+static bool remote_eq(const void *ctx, int32_t v, const void *key)
+{
+	return !memcmp(&((const struct t46_state *)ctx)->peers[v].p.remote, key, sizeof(union tun46_addr6));
+}
+
+/* Add one peer to the index unless an earlier one has the same key: lookups
+ * find the first, as a walk in order would. */
+static int index_one(const struct t46_state *s, struct st_peer_index *x, size_t i)
+{
+	const struct st_peer *p = &s->peers[i];
+	uint64_t h;
+
+	h = name_hash(p->p.name);
+	if (hidx_find(&x->name, h, name_eq, s, p->p.name) < 0 && hidx_add(&x->name, h, (int32_t)i))
+		return -1;
+	h = hidx_hash(&p->id, sizeof(p->id));
+	if (hidx_find(&x->id, h, id_eq, s, &p->id) < 0 && hidx_add(&x->id, h, (int32_t)i))
+		return -1;
+	h = hidx_hash(&p->p.remote, sizeof(p->p.remote));
+	if (hidx_find(&x->remote, h, remote_eq, s, &p->p.remote) < 0 && hidx_add(&x->remote, h, (int32_t)i))
+		return -1;
+	return 0;
+}
+
+/* The index, brought up to date; NULL for a few peers or out of memory (callers walk). */
+static struct st_peer_index *peer_index(const struct t46_state *cs)
+{
+	struct t46_state *s = (struct t46_state *)cs; /* the index is a cache, not the state */
+	struct st_peer_index *x = s->pidx;
+
+	if (!x && s->npeers < 8)
+		return NULL;	      /* a walk is as fast, and an empty state owns nothing */
+	if (x && x->base != s->peers) /* the array moved (grown, or a copy's): build again */
+		st_peers_changed(s), x = NULL;
+	if (!x) {
+		if (!(x = calloc(1, sizeof(*x))))
+			return NULL;
+		s->pidx = x;
+		x->base = s->peers;
+	}
+	for (; x->built < s->npeers; x->built++) {
+		if (index_one(s, x, x->built)) {
+			st_peers_changed(s);
+			return NULL;
+		}
+	}
+	return x;
+}
+
 struct st_peer *st_find_peer(const struct t46_state *s, const char *name)
 {
-	for (size_t i = 0; i < s->npeers; i++) {
-		if (!strcmp(s->peers[i].p.name, name))
-			return &s->peers[i];
+	struct st_peer_index *x = peer_index(s);
+	int32_t i;
+
+	if (x) {
+		i = hidx_find(&x->name, name_hash(name), name_eq, s, name);
+		return i < 0 ? NULL : &s->peers[i];
+	}
+	for (size_t k = 0; k < s->npeers; k++) {
+		if (!strcmp(s->peers[k].p.name, name))
+			return &s->peers[k];
 	}
 	return NULL;
 }
 
 struct st_peer *st_find_peer_id(const struct t46_state *s, uint32_t id)
 {
-	for (size_t i = 0; i < s->npeers; i++) {
-		if (s->peers[i].id == id)
-			return &s->peers[i];
+	struct st_peer_index *x = peer_index(s);
+	int32_t i;
+
+	if (x) {
+		i = hidx_find(&x->id, hidx_hash(&id, sizeof(id)), id_eq, s, &id);
+		return i < 0 ? NULL : &s->peers[i];
+	}
+	for (size_t k = 0; k < s->npeers; k++) {
+		if (s->peers[k].id == id)
+			return &s->peers[k];
 	}
 	return NULL;
 }
 
 struct st_peer *st_find_peer_remote(const struct t46_state *s, const union tun46_addr6 *remote)
 {
-	for (size_t i = 0; i < s->npeers; i++) {
-		if (!memcmp(&s->peers[i].p.remote, remote, sizeof(*remote)))
-			return &s->peers[i];
+	struct st_peer_index *x = peer_index(s);
+	int32_t i;
+
+	if (x) {
+		i = hidx_find(&x->remote, hidx_hash(remote, sizeof(*remote)), remote_eq, s, remote);
+		return i < 0 ? NULL : &s->peers[i];
+	}
+	for (size_t k = 0; k < s->npeers; k++) {
+		if (!memcmp(&s->peers[k].p.remote, remote, sizeof(*remote)))
+			return &s->peers[k];
 	}
 	return NULL;
 }

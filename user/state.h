@@ -37,6 +37,8 @@ struct st_route {
 	int line;
 };
 
+struct st_peer_index; /* state.c: peers by name, id and remote (hash), built on first lookup */
+
 struct t46_state {
 	struct st_link *links;
 	size_t nlinks, clinks;
@@ -44,6 +46,7 @@ struct t46_state {
 	size_t npeers, cpeers;
 	struct st_route *routes;
 	size_t nroutes, croutes;
+	struct st_peer_index *pidx; /* owned; a struct copy must set it to NULL (or not free it) */
 };
 
 void st_init(struct t46_state *s);
@@ -58,6 +61,10 @@ struct st_link *st_find_link(const struct t46_state *s, const char *ifname);
 struct st_peer *st_find_peer(const struct t46_state *s, const char *name);
 struct st_peer *st_find_peer_id(const struct t46_state *s, uint32_t id);
 struct st_peer *st_find_peer_remote(const struct t46_state *s, const union tun46_addr6 *remote);
+/* The st_find_peer* index covers peers as they were when first looked up
+ * (new peers are added to it on the next lookup); after changing the name,
+ * id or remote of a peer already in the state, call st_peers_changed(). */
+void st_peers_changed(struct t46_state *s);
 
 /* Sort routes by (addr, plen) (the order of be_route_list) and find one. */
 void st_sort_routes(struct t46_state *s);

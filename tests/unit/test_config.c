@@ -881,9 +881,81 @@ static int t_big_plan(void)
 	return 0;
 }
 
+/* Thousands of peers: lookups by name, id and remote (the hash index of
+ * state.c) agree with the file, also after a replace moved a remote; a
+ * duplicate remote is still refused; a rename by remote keeps the id. */
+static int t_many_peers(void)
+{
+	const char *n = "state: 3000 peers found by name, id and remote";
+	size_t N = 3000;
+	char *text = malloc(N * 80 + 400), *p = text, name[16];
+	struct t46_state st, live, want;
+	struct t46_plan plan;
+	static struct fake f;
+	struct t46_target t;
+	union tun46_addr6 r;
+
+	fake_init(&f, &t);
+	for (size_t i = 0; i < N; i++)
+		p += sprintf(p, "peer add p%zu remote 2001:db8::%zx local 2001:db8:1::1\n", i, i + 1);
+	p += sprintf(p, "peer replace p7 remote 2001:db8:2::7 local 2001:db8:1::1\n");
+	strcpy(p, "peer add dup remote 2001:db8::5 local 2001:db8:1::1\n");
+	UNIT_CHECK(n, parse_text(text, &st, &errs) == 1 && strstr(errs.e[0].msg, "already used by peer p4"), "%s",
+		   errs.e[0].msg);
+	UNIT_CHECK(n, st.npeers == N, "%zu peers", st.npeers);
+	for (size_t i = 0; i < N; i += 97) {
+		snprintf(name, sizeof(name), "p%zu", i);
+		UNIT_CHECK(n, st_find_peer(&st, name) == &st.peers[i], "name %s", name);
+		st.peers[i].id = (uint32_t)i + 1;
+	}
+	st_peers_changed(&st);
+	UNIT_CHECK(n, st_find_peer_id(&st, 98) == &st.peers[97], "id");
+	memset(&r, 0, sizeof(r));
+	r.b[0] = 0x20, r.b[1] = 0x01, r.b[2] = 0x0d, r.b[3] = 0xb8, r.b[15] = 8;
+	UNIT_CHECK(n, st_find_peer_remote(&st, &r) == NULL, "the old remote of p7 is free");
+	r.b[5] = 2, r.b[15] = 7;
+	UNIT_CHECK(n, st_find_peer_remote(&st, &r) == &st.peers[7], "p7 by its new remote");
+	UNIT_CHECK(n, st_find_peer(&st, "nobody") == NULL, "no such name");
+	st_free(&st);
+	/* a live state of 3000 peers against a file that renames one of them */
+	st_init(&live);
+	for (size_t i = 0; i < N; i++) {
+		struct st_peer *lp = st_add_peer(&live);
+
+		snprintf(lp->p.name, sizeof(lp->p.name), "p%zu", i);
+		lp->p.remote.b[0] = 0x20, lp->p.remote.b[14] = (uint8_t)((i + 1) >> 8),
+		lp->p.remote.b[15] = (uint8_t)(i + 1);
+		lp->p.local.b[0] = 0x20, lp->p.local.b[15] = 0xff;
+		lp->p.flags = TUN46_PEER_F_ACTIVE;
+		lp->p.mtu = 1460;
+		lp->p.hoplimit = 64;
+		lp->id = (uint32_t)i + 1;
+	}
+	st_init(&want);
+	for (size_t i = 0; i < N; i++) {
+		struct st_peer *wp = st_add_peer(&want);
+
+		*wp = live.peers[i];
+		wp->id = 0;
+		if (i == 5)
+			strcpy(wp->p.name, "renamed");
+	}
+	UNIT_CHECK(n, t46_plan_build(&live, &want, &t, 0, &plan, &errs) == 0, "plan: %s", errs.e[0].msg);
+	UNIT_CHECK(n, plan.peers_change == 1 && plan.peers_add == 0 && plan.peers_del == 0 && plan.want_id[5] == 6,
+		   "rename: %u changed %u added %u removed, id %u", plan.peers_change, plan.peers_add, plan.peers_del,
+		   plan.want_id[5]);
+	t46_plan_free(&plan);
+	st_free(&live);
+	st_free(&want);
+	free(text);
+	UNIT_PASS(n);
+	return 0;
+}
+
 int main(void)
 {
 	t_parse_sample();
+	t_many_peers();
 	t_empty();
 	t_every_error();
 	t_dup_key();

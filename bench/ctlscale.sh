@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# bench/ctlscale.sh [PEERS] [ROUTES]: the control plane at hub scale, in a
+# network namespace of its own (removed at the end).  Prints one JSON object:
+#   apply_s / remove_s    config apply of PEERS peers + ROUTES routes from an
+#                         empty state, and of an empty file afterwards (wall
+#                         time of the command, and its user+sys CPU time)
+#   change_*_ms           one-peer changes on top of it, each one command:
+#                         hoplimit (peer change p1 hoplimit 32), add (a -batch
+#                         file: peer add + 1 route), del (peer del -force of it),
+#                         mtu (peer change p1 mtu 1400: its ROUTES/PEERS kernel
+#                         routes get the new MTU)
+#   apply_plus_s          config apply of the whole file with one more peer (the
+#                         file is parsed and diffed whole: informational)
+#   kernel_bytes_per_peer / _per_route   growth of Slab+Percpu+VmallocUsed
+#                         (/proc/meminfo) per peer (PEERS peers, no routes,
+#                         datapath already loaded) and per route (then ROUTES
+#                         routes); a busy machine makes these approximate
+#   rss_apply_kib         peak RSS of the tun46 process applying the big file
+# Needs root.  TUN46 (default build/tun46); map sizes: TUN46_MAX_PEERS
+# (default 16384 here), TUN46_MAX_ROUTES (default 2x ROUTES, at least 131072).
+set -u
+cd "$(dirname "$0")/.."
+PEERS=${1:-10000}
+ROUTES=${2:-1000000}
+TUN46=${TUN46:-${BUILD:-build}/tun46}
+export TUN46_MAX_PEERS=${TUN46_MAX_PEERS:-16384}
+mr=$((ROUTES * 2))
+[ "$mr" -lt 131072 ] && mr=131072
+export TUN46_MAX_ROUTES=${TUN46_MAX_ROUTES:-$mr}
+NS=t46cs$$
+W=$(mktemp -d /tmp/tun46-ctlscale.XXXXXX)
+cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log() { printf 'ctlscale: %s\n' "$*" >&2; }
+
+ip netns add "$NS" || exit 1
+ip -n "$NS" link set lo up
+bench/ctlgen.sh "$PEERS" "$ROUTES" >"$W/big.conf"
+bench/ctlgen.sh "$PEERS" "$ROUTES" plus >"$W/plus.conf"
+bench/ctlgen.sh "$PEERS" 0 >"$W/peers.conf"
+bench/ctlgen.sh 1 0 >"$W/one.conf"
+: >"$W/empty.conf"
+printf 'peer add pnew remote fd03::1 local fd01::1\nroute add 12.0.0.0/24 peer pnew\n' >"$W/add.batch"
+
+kmem() { awk '/^(Slab|Percpu|VmallocUsed):/ {s += $2} END {print s * 1024}' /proc/meminfo; }
+# timed NAME CMD...: runs CMD, sets T_WALL (s) T_CPU (s) T_RSS (KiB); 1 on failure
+timed() {
+	local name=$1
+	shift
+	local t0 t1 rc
+	t0=$(date +%s%N)
+	/usr/bin/time -o "$W/time" -f '%U %S %M' "$@" >"$W/out" 2>"$W/err"
+	rc=$?
+	t1=$(date +%s%N)
+	set -- $(tail -1 "$W/time")
+	T_WALL=$(echo "scale=4; ($t1 - $t0) / 1000000000" | bc | sed 's/^\./0./') # ns: ms resolution and better
+	T_CPU=$(echo "$1 + $2" | bc | sed 's/^\./0./') T_RSS=$3
+	if [ $rc != 0 ]; then
+		log "$name failed: $(head -c 400 "$W/err")"
+		return 1
+	fi
+	log "$name: $T_WALL s (cpu $T_CPU s)"
+}
+ms() { echo "scale=1; $1 * 1000 / 1" | bc | sed 's/^\./0./'; }
+TX=("$TUN46" -n "$NS")
+
+fail=0
+# per peer: datapath loaded with one peer, then PEERS peers
+timed load "${TX[@]}" config apply "$W/one.conf" || fail=1
+sync
+m0=$(kmem)
+timed peers "${TX[@]}" config apply "$W/peers.conf" || fail=1
+m1=$(kmem)
+peers_s=$T_WALL
+timed "remove peers" "${TX[@]}" config apply "$W/empty.conf" || fail=1
+# the goal: from an empty state
+timed "apply $PEERS peers + $ROUTES routes" "${TX[@]}" config apply "$W/big.conf" || fail=1
+apply_s=$T_WALL apply_cpu=$T_CPU rss=$T_RSS
+m2=$(kmem)
+shown=$(ip -n "$NS" route show proto 46 | wc -l)
+[ "$shown" = "$ROUTES" ] || { log "kernel routes: $shown, want $ROUTES"; fail=1; }
+# one-peer changes, each one command
+timed "peer change hoplimit" "${TX[@]}" peer change p1 hoplimit 32 || fail=1
+ch_hop=$(ms "$T_WALL")
+timed "peer add + route add (-batch)" "${TX[@]}" -batch "$W/add.batch" || fail=1
+ch_add=$(ms "$T_WALL")
+timed "peer del -force" "${TX[@]}" -force peer del pnew || fail=1
+ch_del=$(ms "$T_WALL")
+timed "peer change mtu" "${TX[@]}" peer change p1 mtu 1400 || fail=1
+ch_mtu=$(ms "$T_WALL")
+n1400=$(ip -n "$NS" route show proto 46 | grep -c 'mtu 1400')
+[ "$n1400" = $((ROUTES / PEERS)) ] || { log "mtu change: $n1400 kernel routes have mtu 1400, want $((ROUTES / PEERS))"; fail=1; }
+"${TX[@]}" peer change p1 mtu 1460 hoplimit 64 >/dev/null 2>&1
+timed "config apply, one more peer" "${TX[@]}" config apply "$W/plus.conf" || fail=1
+plus_s=$T_WALL
+timed "remove all" "${TX[@]}" config apply "$W/empty.conf" || fail=1
+remove_s=$T_WALL remove_cpu=$T_CPU
+left=$(ip -n "$NS" route show proto 46 | wc -l)
+[ "$left" = 0 ] || { log "$left kernel routes left"; fail=1; }
+jq -nc --argjson peers "$PEERS" --argjson routes "$ROUTES" --argjson ok "$([ $fail = 0 ] && echo true || echo false)" \
+	--argjson peers_s "$peers_s" --argjson apply_s "$apply_s" --argjson apply_cpu "$apply_cpu" \
+	--argjson remove_s "$remove_s" --argjson remove_cpu "$remove_cpu" --argjson plus_s "$plus_s" \
+	--argjson hop "$ch_hop" --argjson add "$ch_add" --argjson del "$ch_del" --argjson mtu "$ch_mtu" \
+	--argjson m0 "$m0" --argjson m1 "$m1" --argjson m2 "$m2" --argjson rss "$rss" \
+	'{peers: $peers, routes: $routes, ok: $ok, peers_only_apply_s: $peers_s, apply_s: $apply_s,
+	  apply_cpu_s: $apply_cpu, remove_s: $remove_s, remove_cpu_s: $remove_cpu, apply_plus_s: $plus_s,
+	  change_hoplimit_ms: $hop, change_add_ms: $add, change_del_ms: $del, change_mtu_ms: $mtu,
+	  change_max_ms: ([$hop, $add, $del] | max),
+	  kernel_bytes_per_peer: ((($m1 - $m0) / ($peers - 1)) | floor),
+	  kernel_bytes_per_route: (if $routes > 0 then (($m2 - $m1) / $routes) | floor else null end),
+	  rss_apply_kib: $rss}'
+[ $fail = 0 ]
