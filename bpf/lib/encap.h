@@ -177,6 +177,27 @@ static __always_inline bool encap_route_peer(__be32 addr, __u32 *peer_id)
 	return true;
 }
 
+/* What the LAN hook leaves to the kernel: IPv4 options, TTL <= 1, larger
+ * than 'mtu'.  Returns true if the fast path may forward it; else sets the
+ * pass reason. */
+static __always_inline bool encap_may_forward(const struct iphdr *iph, __u32 inner_len, __u32 mtu,
+					      struct encap_plan *pl)
+{
+	if (iph->ihl != 5) {
+		pl->reason = TUN46_C_ENCAP_PASS_OPTIONS;
+		return false;
+	}
+	if (iph->ttl <= 1) {
+		pl->reason = TUN46_C_ENCAP_PASS_TTL;
+		return false;
+	}
+	if (inner_len > mtu) {
+		pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
+		return false;
+	}
+	return true;
+}
+
 /* encap_plan() once the peer id (pl->peer_id, from the tun46 route) is known. */
 static __always_inline enum verdict encap_plan_peer(const struct iphdr *iph, void *data_end, bool forwarding,
 						    struct encap_plan *pl)
@@ -193,19 +214,9 @@ static __always_inline enum verdict encap_plan_peer(const struct iphdr *iph, voi
 	pl->peer = peer;
 	ttl = iph->ttl;
 	if (forwarding) {
-		if (iph->ihl != 5) {
-			pl->reason = TUN46_C_ENCAP_PASS_OPTIONS;
-			return V_PASS;
-		}
-		if (ttl <= 1) {
-			pl->reason = TUN46_C_ENCAP_PASS_TTL;
-			return V_PASS;
-		}
 		/* the peer's MTU; the learnt path MTU is the caller's (cached in XDP) */
-		if (pl->inner_len > peer->mtu) {
-			pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
+		if (!encap_may_forward(iph, pl->inner_len, peer->mtu, pl))
 			return V_PASS;
-		}
 		ttl--;
 	}
 	encap_build_outer(pl, peer, iph->tos, ttl, encap_flowlabel(peer, iph, data_end));

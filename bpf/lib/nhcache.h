@@ -96,18 +96,8 @@ static __always_inline enum verdict encap_plan_cached(const struct iphdr *iph, v
 	/* as encap_plan_peer(), the peer being active (entries are made for active peers only) */
 	pl->inner_len = bpf_ntohs(iph->tot_len);
 	ttl = iph->ttl;
-	if (iph->ihl != 5) {
-		pl->reason = TUN46_C_ENCAP_PASS_OPTIONS;
+	if (!encap_may_forward(iph, pl->inner_len, nh->mtu, pl))
 		return V_PASS;
-	}
-	if (ttl <= 1) {
-		pl->reason = TUN46_C_ENCAP_PASS_TTL;
-		return V_PASS;
-	}
-	if (pl->inner_len > nh->mtu) {
-		pl->reason = TUN46_C_ENCAP_PASS_TOO_BIG;
-		return V_PASS;
-	}
 	__builtin_memcpy(&pl->outer, nh->outer, sizeof(pl->outer));
 	pl->outer_len = nh->outer_len;
 	pl->gre = nh->flags & TUN46_PEER_F_GRE;
