@@ -183,9 +183,17 @@ int main(int argc, char **argv)
 	struct bench_fwd *fw = NULL;
 	struct tun46 *t = NULL;
 	int opt, rc = 1, stats_fd = -1;
+	bool gre = false;
+	unsigned int mtu = 0;
 
-	while ((opt = getopt(argc, argv, "n:z:")) != -1) {
+	while ((opt = getopt(argc, argv, "gm:n:z:")) != -1) {
 		switch (opt) {
+		case 'm': /* the peer's MTU (default: tun46's for the encapsulation) */
+			mtu = strtoul(optarg, NULL, 0);
+			break;
+		case 'g': /* the peer speaks GRE (encap gre): both directions carry the 4-byte GRE header */
+			gre = true;
+			break;
 		case 'n':
 			frames = strtoul(optarg, NULL, 0);
 			break;
@@ -193,7 +201,7 @@ int main(int argc, char **argv)
 			size = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: progcost [-n FRAMES] [-z FRAMESIZE]\n");
+			fprintf(stderr, "usage: progcost [-g] [-m MTU] [-n FRAMES] [-z FRAMESIZE]\n");
 			return 2;
 		}
 	}
@@ -223,12 +231,19 @@ int main(int argc, char **argv)
 	int inner = size - sizeof(*eth);
 	memset(ip6, 0, sizeof(*ip6));
 	ip6->version = 6;
-	ip6->nexthdr = TUN46_NEXTHDR_IPIP;
+	ip6->nexthdr = gre ? TUN46_NEXTHDR_GRE : TUN46_NEXTHDR_IPIP;
 	ip6->hop_limit = 64;
 	ip6->payload_len = htons(inner);
 	inet_pton(AF_INET6, "fd00::2", &ip6->saddr);
 	inet_pton(AF_INET6, "fd00::1", &ip6->daddr);
-	int wan_len = sizeof(*eth) + sizeof(*ip6) + put_ipv4((void *)(ip6 + 1), "192.168.2.2", "192.168.1.2", inner);
+	unsigned char *after6 = (void *)(ip6 + 1);
+	if (gre) { /* 00 00 08 00: no flags, version 0, IPv4 */
+		memset(after6, 0, 4);
+		after6[2] = 0x08;
+		after6 += 4;
+		inner -= 4;
+	}
+	int wan_len = (int)(after6 - wan) + put_ipv4((void *)after6, "192.168.2.2", "192.168.1.2", inner);
 
 	sk = bench_sink__open_and_load();
 	t = tun46__open_and_load();
@@ -244,8 +259,8 @@ int main(int argc, char **argv)
 	__u32 id = 1, zero = 0;
 	inet_pton(AF_INET6, "fd00::1", peer.local.b);
 	inet_pton(AF_INET6, "fd00::2", peer.remote.b);
-	peer.flags = TUN46_PEER_F_ACTIVE;
-	peer.mtu = TUN46_DEFAULT_MTU;
+	peer.flags = TUN46_PEER_F_ACTIVE | (gre ? TUN46_PEER_F_GRE : 0);
+	peer.mtu = mtu ? mtu : tun46_peer_default_mtu(peer.flags); /* 1460, or 1456 with GRE */
 	peer.hoplimit = TUN46_DEFAULT_HOPLIMIT;
 	snprintf(peer.name, sizeof(peer.name), "bench");
 	struct tun46_route_key rk = {.prefixlen = 24};

@@ -135,8 +135,21 @@ static __always_inline int encap_nexthop(void *ctx, struct encap_plan *pl, struc
 	pl->inner_len = peer->mtu;
 	rc = encap_fib(ctx, pl, cfg, true);
 	pl->inner_len = inner_len;
-	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return encap_fib(ctx, pl, cfg, true); /* route MTU below the peer's: no caching */
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/* The route's MTU is below the peer's (a PPPoE WAN of 1454, a
+		 * peer `mtu` set too large): the fast path takes what fits, the
+		 * rest goes to the kernel and the tunnel device answers it with
+		 * frag needed, and the answer is cached like any other (it used
+		 * to cost two lookups on every packet). */
+		if (pl->fib_mtu > pl->outer_len && pl->fib_mtu - pl->outer_len < pl->eff_mtu) {
+			pl->eff_mtu = pl->fib_mtu - pl->outer_len;
+			pl->inner_len = pl->eff_mtu;
+			rc = encap_fib(ctx, pl, cfg, true);
+			pl->inner_len = inner_len;
+		}
+		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+			return encap_fib(ctx, pl, cfg, true); /* no usable route MTU: no caching */
+	}
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh && bpf_map_lookup_elem(&tun46_ports, &pl->ifindex)) {
 		pl->port_ok = true;
 		__builtin_memcpy(&nh->local, &peer->local, sizeof(nh->local));
