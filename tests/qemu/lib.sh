@@ -396,3 +396,35 @@ qemu_down() {
 	QVM_PID=
 	exec {QVM_IN}>&- {QVM_OUT}<&-
 }
+
+# ---- traffic through a guest site ----
+
+# dfpass NS DST SIZE: two SIZE-byte DF pings from NS to DST both answered
+dfpass() { [ "$(ping_count "$1" "$2" -c 2 -i 0.2 -W 3 -M "do" -s $(($3 - 28)))" = 2 ]; }
+
+# qemu_traffic PREFIX: between h1 (192.168.1.2) and h2 (192.168.2.2), pings
+# both ways, 1400-byte DF pings both ways, and a TCP transfer of $TXMB MiB
+# each way with a sha256 of the data; results named PREFIX/...
+qemu_traffic() {
+	local p=$1 r up=0
+	r=$(ping_count "$H1" 192.168.2.2 -c 3 -i 0.2 -W 3)
+	check "$p/ping-h1-h2" "received ${r:-0}/3" [ "${r:-0}" = 3 ]
+	[ "${r:-0}" = 0 ] || up=1
+	r=$(ping_count "$H2" 192.168.1.2 -c 3 -i 0.2 -W 3)
+	check "$p/ping-h2-h1" "received ${r:-0}/3" [ "${r:-0}" = 3 ]
+	[ "${r:-0}" = 0 ] || up=1
+	check "$p/df1400-h1-h2" "1400-byte DF ping lost" dfpass "$H1" 192.168.2.2 1400
+	check "$p/df1400-h2-h1" "1400-byte DF ping lost" dfpass "$H2" 192.168.1.2 1400
+	if [ "$up" = 0 ]; then
+		# no connectivity at all: do not wait for TCP timeouts
+		fail "$p/tcp-h1-h2" "not attempted: no ping got through"
+		fail "$p/tcp-h2-h1" "not attempted: no ping got through"
+		return
+	fi
+	r=$(tcp_transfer "$H1" "$H2" 192.168.2.2 "$TXMB" 5201)
+	check "$p/tcp-h1-h2" "$r" [ "${r%% *}" = ok ]
+	log "$p tcp h1->h2: $r"
+	r=$(tcp_transfer "$H2" "$H1" 192.168.1.2 "$TXMB" 5202)
+	check "$p/tcp-h2-h1" "$r" [ "${r%% *}" = ok ]
+	log "$p tcp h2->h1: $r"
+}
