@@ -374,13 +374,13 @@ gx() {
 			continue
 		}
 		line=${line%$'\r'}
-		case "$line" in
-		@@RC\ *)
-			rc=${line#@@RC }
+		# the end marker "@@RC N"; under TCG the emulated serial port has
+		# been seen to lose a byte of it ("@RC 0"): accept that too
+		if [[ $line =~ ^@{0,2}RC\ ([0-9]+)$ ]]; then
+			rc=${BASH_REMATCH[1]}
 			break
-			;;
-		*) printf '%s\n' "$line" ;;
-		esac
+		fi
+		printf '%s\n' "$line"
 	done
 	return "$rc"
 }
