@@ -3,8 +3,10 @@
 # Layout of the build folder (everything generated lives under $(BUILD)):
 #   build/bpf/tun46.bpf.o     BPF object (all programs and maps)
 #   build/tun46.skel.h        bpftool skeleton, included by user code
-#   build/tun46               the command
-#   build/san/                user objects built with ASan/UBSan for unit tests
+#   build/lib/libtun46.a      the library (lib/): parsers, config, plan, backend
+#   build/tun46               the command (cli/)
+#   build/tun46d              the daemon (daemon/)
+#   build/san/                library objects built with ASan/UBSan for unit tests
 #   build/tests/              test binaries
 #   build/bench/              benchmark tools
 
@@ -30,7 +32,8 @@ LIBBPF_CFLAGS := $(shell $(PKGCONF) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKGCONF) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(BUILD) $(LIBBPF_CFLAGS)
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ilib -I$(BUILD) $(LIBBPF_CFLAGS)
+DEPFLAGS := -MMD -MP
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -38,12 +41,18 @@ BPF_HDRS  := $(wildcard bpf/*.h bpf/lib/*.h) $(wildcard include/tun46/*.h)
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKELS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
 
-USER_SRCS := $(wildcard user/*.c)
-USER_HDRS := $(wildcard user/*.h)
-USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
-# Library objects: everything but main(), shared by the command and the tests.
-LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
-SAN_OBJS  := $(patsubst $(BUILD)/user/%.o,$(BUILD)/san/%.o,$(LIB_OBJS))
+# The library (lib/) is built once into libtun46.a; the command (cli/) and the
+# daemon (daemon/) link it.  Unit tests link a sanitizer build of the library.
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/%.o)
+LIB_A     := $(BUILD)/lib/libtun46.a
+SAN_OBJS  := $(LIB_SRCS:lib/%.c=$(BUILD)/san/%.o)
+CLI_SRCS  := $(wildcard cli/*.c)
+CLI_OBJS  := $(CLI_SRCS:cli/%.c=$(BUILD)/cli/%.o)
+DAEMON_SRCS := $(wildcard daemon/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/daemon/%.o)
+# Only the loader and the probe include a skeleton.
+SKEL_USERS := $(BUILD)/lib/load.o $(BUILD)/lib/probe.o $(BUILD)/san/load.o $(BUILD)/san/probe.o
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -87,20 +96,36 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 
 # ---- user space ----
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) $(wildcard include/tun46/*.h) | $(BUILD)/user
+$(SKEL_USERS): $(SKELS)
+
+$(BUILD)/lib/%.o: lib/%.c | $(BUILD)/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/san/%.o: user/%.c $(USER_HDRS) $(SKELS) $(wildcard include/tun46/*.h) | $(BUILD)/san
+$(LIB_A): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/san/%.o: lib/%.c | $(BUILD)/san
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
 
-$(BUILD)/tun46: $(USER_OBJS)
+$(BUILD)/cli/%.o: cli/%.c | $(BUILD)/cli
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Icli -c $< -o $@
+
+$(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Idaemon -c $< -o $@
+
+$(BUILD)/tun46: $(CLI_OBJS) $(LIB_A)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CLI_OBJS) $(LIB_A) $(LIBBPF_LIBS) -o $@
+
+-include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)
 
 # ---- tests ----
-$(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS) $(USER_HDRS) tests/unit/unit.h | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(SAN_OBJS) $(wildcard lib/*.h) tests/unit/unit.h | $(BUILD)/tests
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -Itests/unit $< $(SAN_OBJS) $(LIBBPF_LIBS) -o $@
 
@@ -116,14 +141,14 @@ $(BUILD)/bench/%: bench/%.c $(SKELS) $(wildcard bench/*.h) | $(BUILD)/bench
 # ---- fuzz (clang libFuzzer) ----
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out user/main.c,$(USER_SRCS)) $(USER_HDRS) $(SKELS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser -I$(BUILD) \
-		$(LIBBPF_CFLAGS) $< $(filter-out user/main.c,$(USER_SRCS)) $(LIBBPF_LIBS) -o $@
+	$(Q)$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib -I$(BUILD) \
+		$(LIBBPF_CFLAGS) $< $(LIB_SRCS) $(LIBBPF_LIBS) -o $@
 
 fuzz: deps $(FUZZ_BINS)
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/san $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
+$(BUILD)/bpf $(BUILD)/lib $(BUILD)/cli $(BUILD)/daemon $(BUILD)/san $(BUILD)/tests $(BUILD)/bench $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
 test-bins: all $(UNIT_BINS) $(DP_BINS) $(BENCH_BINS) $(FUZZ_BINS)
@@ -143,7 +168,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)QUICK=$(QUICK) BASE=$(BASE) SCALE=$(SCALE) bash scripts/bench.sh
 
-FORMAT_SRCS = $(wildcard user/*.c user/*.h include/tun46/*.h tests/unit/*.c tests/unit/*.h \
+FORMAT_SRCS = $(wildcard lib/*.c lib/*.h cli/*.c cli/*.h daemon/*.c daemon/*.h include/tun46/*.h tests/unit/*.c tests/unit/*.h \
 	tests/datapath/*.c tests/datapath/*.h tests/fuzz/*.c bench/*.c bench/*.h bpf/*.c bpf/*.h bpf/lib/*.h)
 check-format:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)

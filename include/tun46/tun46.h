@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * tun46: the only definition of everything shared between the BPF datapath
- * (bpf/) and user space (user/, tests/, bench/).  Include this file, never
+ * (bpf/) and user space (lib/, cli/, daemon/, tests/, bench/).  Include this file, never
  * redefine a struct from it.
  *
  * Wire format (RFC 2473 ip4ip6, ../shared/README.md section 2):
@@ -176,7 +176,7 @@ struct tun46_counters {
  * stats_map_full (counter updates lost because tun46_stats was full), so that
  * count always has a place.  Pairs that hash to slot 0 use tun46_stats.
  * (TUN46_DEFAULT_MAX_STATS is the object's size; tun46 loads tun46_stats with
- * max_peers x 6 entries, see user/load.c.) */
+ * max_peers x 6 entries, see lib/load.c.) */
 #define TUN46_STATS_FULL_SLOT 0
 struct tun46_stats_slot {
 	struct tun46_stats_key key;
@@ -270,7 +270,7 @@ struct tun46_link {
 /* ---- global settings: ARRAY "tun46_config", one entry (key 0) ---- */
 struct tun46_config {
 	__u32 tun_ifindex; /* slow-path tunnel device, 0 = none (pass to kernel on WAN) */
-	__u32 flags;	   /* TUN46_CFG_F_*: what the kernel offers, found by user/probe.c at load */
+	__u32 flags;	   /* TUN46_CFG_F_*: what the kernel offers, found by lib/probe.c at load */
 	__u8 tun_mac[6];   /* its MAC: destination of packets injected into it */
 	__u8 pad[2];
 	__u32 tunp_ifindex; /* the tunnel device's other end (tun46p): the outer IPv6 lookup is made as
@@ -281,7 +281,7 @@ struct tun46_config {
 };
 
 /* struct tun46_config.flags, written by user space from its feature probes
- * (user/probe.c) when it loads the datapath and at every attach. */
+ * (lib/probe.c) when it loads the datapath and at every attach. */
 #define TUN46_CFG_F_PROBED (1u << 0) /* the bits below come from a probe run */
 #define TUN46_CFG_F_DECAP_2STEP \
 	(1u << 1) /* bpf_skb_adjust_room lacks BPF_F_ADJ_ROOM_DECAP_L3_IPV4

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * be_internal.h — private to the backend (user/backend.c and its helpers:
+ * be_internal.h — private to the backend (lib/backend.c and its helpers:
  * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c).
  * The front end uses backend.h only.
  */

@@ -36,7 +36,7 @@ int be_open(struct be **bep, const struct be_opts *opts);
 void be_close(struct be *be); /* releases the lock; the datapath keeps running */
 
 bool be_loaded(const struct be *be);
-/* What this kernel offers the datapath, from a probe run now (user/probe.c):
+/* What this kernel offers the datapath, from a probe run now (lib/probe.c):
  * the optional features present and the missing ones. */
 int be_kernel_features(char *buf, size_t len);
 /* Load the BPF object, create and pin maps and programs, create the tunnel
