@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Feature probes (user/probe.c loads each program alone and runs it once with
+ * Feature probes (lib/probe.c loads each program alone and runs it once with
  * BPF_PROG_TEST_RUN): what the verifier cannot tell, because helper flags are
  * checked only when the helper runs.  Each returns 0 when the feature works,
  * else a small code (1..) or 100 + errno of the failed call.

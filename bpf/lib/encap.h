@@ -238,7 +238,7 @@ static __always_inline enum verdict encap_plan(const struct iphdr *iph, void *da
  * with ip6tnl, so no IPv6 forwarding is needed on any interface the admin
  * sees.  bpf_fib_lookup() still wants forwarding on the device it is given:
  * that is tun46p, the tunnel device's hidden end, created with it (see
- * user/tundev.c).  Returns the bpf_fib_lookup() result; fills the egress
+ * lib/tundev.c).  Returns the bpf_fib_lookup() result; fills the egress
  * interface and MACs on success (and the interface on NO_NEIGH).
  */
 static __always_inline int encap_fib(void *ctx, struct encap_plan *pl, const struct tun46_config *cfg, bool check_mtu)

@@ -29,7 +29,7 @@
  * from skb->protocol).
  *
  * GSO: no correct GSO type exists for a second level, so the tunnel device
- * has the tunnel segmentation offloads turned off (user/ethtool.c): the
+ * has the tunnel segmentation offloads turned off (lib/ethtool.c): the
  * kernel segments such packets before they reach tc_tun, and tc_lan passes
  * every GSO packet to the kernel.  One that still arrives is dropped and
  * counted (encap_drop_nested_gso), never sent with a wrong GSO type.

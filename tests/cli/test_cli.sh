@@ -180,7 +180,7 @@ ok "veth check: GRO on in another namespace accepted" "$T" -n "$A" link attach d
 "$T" -n "$A" link detach dev vx0 >/dev/null 2>&1
 "$T" -n "$A" link detach dev lan0 >/dev/null 2>&1
 ip -n "$A" link del vx0
-# ---- kernel features (user/probe.c) and the kernel's own reasons (issue 9) ----
+# ---- kernel features (lib/probe.c) and the kernel's own reasons (issue 9) ----
 run "$T" -V
 feat=$(sed -n 's/^kernel features: //p' "$TMP/out")
 if [ "$rc" = 0 ] && [ -n "$feat" ]; then pass "-V prints the kernel features ($feat)"; else

@@ -194,7 +194,7 @@ struct tun46_peer peer_default(uint32_t id)
 }
 
 /* As the backend after every write to tun46_peers, tun46_routes or
- * tun46_decap (user/maps.c, maps_written): move tun46_config.gen, so that the
+ * tun46_decap (lib/maps.c, maps_written): move tun46_config.gen, so that the
  * XDP programs' cached copies of what those maps said are stale. */
 void caches_stale(void)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * test_backend.c — the backend (user/backend.h) against the real kernel, as
+ * test_backend.c — the backend (lib/backend.h) against the real kernel, as
  * root, inside network namespaces this test creates (unshare); SKIP when
  * not root.  Checks state through the maps, the kernel routes, the tunnel
  * device and the attached programs; measures 100,000 routes.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * test_lbmsg — the kernel's reason picked out of what libbpf printed
- * (user/lbmsg.c): the netlink extended ack, the verifier's last line, a map
+ * (lib/lbmsg.c): the netlink extended ack, the verifier's last line, a map
  * creation failure; nothing when libbpf said nothing useful.
  */
 #include <stdarg.h>
