@@ -33,6 +33,7 @@
 #include "lib/tcdecap.h"
 #include "lib/nested.h"
 #include "lib/grecsum.h"
+#include "lib/peerrx.h"
 
 #ifndef PACKET_HOST
 #define PACKET_HOST 0 /* linux/if_packet.h: addressed to this host */
@@ -243,6 +244,7 @@ int xdp_wan(struct xdp_md *ctx)
 			return XDP_DROP;
 		}
 		stats_count(in_ifindex, dp.peer_id, TUN46_C_DECAP_PACKETS, TUN46_C_DECAP_BYTES, dp.inner_len);
+		peer_rx_mark(dp.peer_id);
 		return act;
 	}
 
@@ -250,6 +252,7 @@ int xdp_wan(struct xdp_md *ctx)
 	eth_write(eth, dmac, smac, bpf_htons(ETH_P_IP));
 	stats_count(in_ifindex, dp.peer_id, TUN46_C_SLOW_DECAP_PACKETS, TUN46_C_SLOW_DECAP_BYTES, dp.inner_len);
 	stats_inc(in_ifindex, dp.peer_id, dp.reason);
+	peer_rx_mark(dp.peer_id);
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)) == 0) {
 		data = (void *)(long)ctx->data;
 		meta = (void *)(long)ctx->data_meta;
@@ -544,6 +547,7 @@ int tc_wan(struct __sk_buff *skb)
 
 	if (v == V_GO) {
 		stats_count(in_ifindex, dp.peer_id, TUN46_C_DECAP_PACKETS, TUN46_C_DECAP_BYTES, dp.inner_len);
+		peer_rx_mark(dp.peer_id);
 		if (dp.reason == TUN46_C_DECAP_PASS_NO_NEIGH)
 			return bpf_redirect_neigh(dp.ifindex, 0, 0, 0);
 		eth_write(eth, dp.dmac, dp.smac, bpf_htons(ETH_P_IP));
@@ -551,6 +555,7 @@ int tc_wan(struct __sk_buff *skb)
 	}
 	stats_count(in_ifindex, dp.peer_id, TUN46_C_SLOW_DECAP_PACKETS, TUN46_C_SLOW_DECAP_BYTES, dp.inner_len);
 	stats_inc(in_ifindex, dp.peer_id, dp.reason);
+	peer_rx_mark(dp.peer_id);
 	return tc_to_tunnel(skb);
 drop:
 	stats_inc(in_ifindex, dp.peer_id, TUN46_C_DECAP_DROP_ADJUST);

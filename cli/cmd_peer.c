@@ -7,7 +7,40 @@
 #include "exec.h"
 #include "output.h"
 
-static void print_peer(uint32_t id, const struct tun46_peer *p)
+/* "3.2s", "4m05s", "2h07m", "3d04h" */
+static void fmt_ago(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000ull;
+
+	if (s < 60)
+		snprintf(buf, len, "%.1fs", ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)s / 60, (unsigned long long)s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", (unsigned long long)s / 3600, (unsigned long long)s / 60 % 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", (unsigned long long)s / 86400, (unsigned long long)s / 3600 % 24);
+}
+
+/* Liveness: " last rx 3.2s ago" / " last rx never"; JSON last_rx_ms_ago N or
+ * null.  Nothing when the running datapath predates it. */
+static void print_last_rx(struct be *be, uint32_t id)
+{
+	char ago[32], text[48];
+	uint64_t ns;
+	int err = be_peer_last_rx(be, id, &ns);
+
+	if (err == -ENOENT) {
+		out_null("last_rx_ms_ago", " last rx never");
+	} else if (!err) {
+		fmt_ago(ns, ago, sizeof(ago));
+		snprintf(text, sizeof(text), " last rx %s ago", ago);
+		out_uint("last_rx_ms_ago", NULL, ns / 1000000);
+		out_text("%s", text);
+	}
+}
+
+static void print_peer(struct be *be, uint32_t id, const struct tun46_peer *p)
 {
 	char a[64], name[TUN46_NAME_LEN];
 	bool hl_inh = p->flags & TUN46_PEER_F_HOPLIMIT_INHERIT, tc_inh = p->flags & TUN46_PEER_F_TCLASS_INHERIT;
@@ -37,11 +70,13 @@ static void print_peer(uint32_t id, const struct tun46_peer *p)
 		out_uint("key", key ? " key %llu" : NULL, key ? p->key : 0);
 		out_bool("key_none", key ? NULL : " key none", !key);
 	}
+	print_last_rx(be, id);
 	out_close_obj();
 	out_text("\n");
 }
 
 struct show_arg {
+	struct be *be;
 	const char *name;
 	bool found;
 };
@@ -53,14 +88,14 @@ static int show_one(uint32_t id, const struct tun46_peer *p, void *arg)
 	if (s->name && strncmp(s->name, p->name, TUN46_NAME_LEN))
 		return 0;
 	s->found = true;
-	print_peer(id, p);
+	print_peer(s->be, id, p);
 	return 0;
 }
 
 static int peer_show(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
 	struct be *be = t46_ctx_be(ctx, T46_BE_READ);
-	struct show_arg s = {.name = c->has_name ? c->name : NULL};
+	struct show_arg s = {.be = be, .name = c->has_name ? c->name : NULL};
 
 	if (!be)
 		return T46_EXIT_ERR;

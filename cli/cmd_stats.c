@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* cmd_stats.c — tun46 stats show | watch | reset. */
+/* cmd_stats.c — tun46 stats show | watch | reset | prometheus. */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -10,6 +10,11 @@
 #include "exec.h"
 #include "live.h"
 #include "output.h"
+#include "prom.h"
+
+#ifndef TUN46_VERSION
+#define TUN46_VERSION "0.1" /* as cli/main.c */
+#endif
 
 static const struct {
 	const char *name, *desc;
@@ -223,13 +228,58 @@ static int read_total(struct t46_ctx *ctx, const struct filter *f, struct tun46_
 	return 0;
 }
 
+/* A rate with an SI prefix: "850 pps", "1.2 kpps", "12.3 Mbit/s", "3/s". */
+static void fmt_rate(double v, const char *unit, char *buf, size_t len)
+{
+	static const char *const pfx[] = {"", "k", "M", "G", "T"};
+	int p = 0;
+
+	while (v >= 999.95 && p < 4) {
+		v /= 1000;
+		p++;
+	}
+	if (!p)
+		snprintf(buf, len, "%.0f%s%s", v, unit[0] == '/' ? "" : " ", unit);
+	else
+		snprintf(buf, len, "%.1f%s%s%s", v, unit[0] == '/' ? "" : " ", pfx[p], unit);
+}
+
+static bool ends_with(const char *s, const char *sfx)
+{
+	size_t a = strlen(s), b = strlen(sfx);
+
+	return a >= b && !strcmp(s + a - b, sfx);
+}
+
+/* Text: counter name and rate in human units (bytes as bit/s). */
+static void print_rate(int i, double r)
+{
+	char buf[32];
+
+	if (ends_with(counters[i].name, "_bytes"))
+		fmt_rate(r * 8, "bit/s", buf, sizeof(buf));
+	else if (ends_with(counters[i].name, "_packets"))
+		fmt_rate(r, "pps", buf, sizeof(buf));
+	else
+		fmt_rate(r, "/s", buf, sizeof(buf));
+	out_text(" %s %s", counters[i].name, buf);
+}
+
 static int stats_watch(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
 	struct tun46_counters a, b;
 	struct filter f = {0};
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct be *be;
 	double ta, tb;
 
+	if (c->has_name || c->has_dev) { /* resolved once: the ids stay while watching */
+		if (!(be = t46_ctx_be(ctx, T46_BE_READ)) || resolve_filter(ctx, be, c, &f)) {
+			t46_ctx_close(ctx);
+			return T46_EXIT_ERR;
+		}
+		t46_ctx_close(ctx);
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (read_total(ctx, &f, &a))
@@ -263,7 +313,7 @@ static int stats_watch(struct t46_ctx *ctx, const struct t46_cmd *c)
 			if (out_json())
 				out_float(counters[i].name, NULL, r);
 			else if (r > 0 || headline(i))
-				out_text(" %s %.0f/s", counters[i].name, r);
+				print_rate(i, r);
 		}
 		out_close_obj();
 		out_close_obj();
@@ -275,6 +325,25 @@ static int stats_watch(struct t46_ctx *ctx, const struct t46_cmd *c)
 	return T46_EXIT_OK;
 }
 
+/* The Prometheus text exposition (lib/prom.c) on stdout; -j has no effect. */
+static int stats_prometheus(struct t46_ctx *ctx)
+{
+	struct t46_prom_opts o = {.version = TUN46_VERSION};
+	struct be *be = t46_ctx_be(ctx, T46_BE_READ);
+	int err;
+
+	if (!be)
+		return T46_EXIT_ERR;
+	err = t46_prom_write(be, stdout, &o);
+	if (!err && fflush(stdout))
+		err = -errno;
+	if (err) {
+		t46_error(ctx, "cannot write the metrics: %s", strerror(-err));
+		return T46_EXIT_ERR;
+	}
+	return T46_EXIT_OK;
+}
+
 int t46_cmd_stats(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
 	struct be *be;
@@ -282,6 +351,8 @@ int t46_cmd_stats(struct t46_ctx *ctx, const struct t46_cmd *c)
 	switch (c->verb) {
 	case T46_V_WATCH:
 		return stats_watch(ctx, c);
+	case T46_V_PROMETHEUS:
+		return stats_prometheus(ctx);
 	case T46_V_RESET:
 		if (!(be = t46_ctx_be(ctx, T46_BE_WRITE)))
 			return T46_EXIT_ERR;

@@ -145,6 +145,16 @@ void out_bool(const char *key, const char *textfmt, bool val)
 	}
 }
 
+void out_null(const char *key, const char *textfmt)
+{
+	if (o.json) {
+		json_member(key);
+		fputs("null", o.f);
+	} else if (textfmt) {
+		fputs(textfmt, o.f);
+	}
+}
+
 void out_text(const char *fmt, ...)
 {
 	va_list ap;

@@ -27,6 +27,8 @@ void out_str(const char *key, const char *textfmt, const char *val);
 void out_uint(const char *key, const char *textfmt, uint64_t val);
 void out_float(const char *key, const char *textfmt, double val);
 void out_bool(const char *key, const char *textfmt, bool val);
+/* JSON null; text: textfmt printed as it is (no conversion) */
+void out_null(const char *key, const char *textfmt);
 /* Text only. */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End of one JSON document (a newline; one document per line with -j). */

@@ -57,6 +57,12 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer);
 int be_peer_del(struct be *be, uint32_t id); /* caller has removed its routes first */
 /* Iterate active peers in id order; cb returns non-zero to stop. */
 int be_peer_foreach(struct be *be, int (*cb)(uint32_t id, const struct tun46_peer *p, void *arg), void *arg);
+/* Liveness: how long ago (*ago_ns) peer id last sent a packet that passed
+ * every decapsulation check (fast path or handed to the kernel), at the
+ * resolution of the kernel tick.  0; -ENOENT: never (since the peer was
+ * added); -EOPNOTSUPP: the running datapath was loaded by an older tun46
+ * without it; another -errno.  Prints nothing. */
+int be_peer_last_rx(struct be *be, uint32_t id, uint64_t *ago_ns);
 /* Resolve "local auto": the global IPv6 address of the (first) WAN interface,
  * or of the route toward remote when no WAN is attached. */
 int be_local_auto(struct be *be, const union tun46_addr6 *remote, union tun46_addr6 *local);

@@ -30,6 +30,7 @@ enum be_map_idx {
 	BE_MAP_PORTS,
 	BE_MAP_LINKS,
 	BE_MAP_CONFIG,
+	BE_MAP_PEER_RX, /* optional: a state pinned by an older tun46 lacks it (lib/peerrx.c) */
 	BE_MAP__MAX,
 };
 extern const char *const be_map_names[BE_MAP__MAX];
@@ -179,6 +180,10 @@ int stats_forget_peers(struct be *be, const uint8_t *ids);
 /* routes.c */
 void routes_close(struct be *be, bool torn_down);	 /* the kernel routes left by a state_goes delete */
 int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */
+
+/* peerrx.c: forget the liveness of deleted peers (bitmap of max_peers bits, or one id) */
+void peer_rx_forget(struct be *be, const uint8_t *ids);
+void peer_rx_forget_one(struct be *be, uint32_t id);
 
 /* links.c */
 void links_prune_stale(struct be *be);

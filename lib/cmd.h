@@ -34,6 +34,7 @@ enum t46_verb {
 	T46_V_RESET,
 	T46_V_CHECK,
 	T46_V_APPLY,
+	T46_V_PROMETHEUS, /* stats prometheus */
 };
 
 /* which peer attributes a command gave (struct t46_cmd.peer_mask) */
@@ -65,7 +66,7 @@ struct t46_cmd {
 	/* route PREFIX4 / route get ADDR4 (network order) */
 	uint32_t addr;
 	uint8_t plen;
-	/* stats watch */
+	/* stats watch (and peer NAME | dev IF above) */
 	double interval;
 	unsigned int count; /* 0 = until interrupted */
 	/* config FILE (points into argv) */

@@ -29,7 +29,8 @@ static const struct t46_word route_verbs[] = {
 };
 
 static const struct t46_word stats_verbs[] = {
-    {"show", T46_V_SHOW}, {"list", T46_V_SHOW}, {"watch", T46_V_WATCH}, {"reset", T46_V_RESET}, {"help", T46_V_HELP},
+    {"show", T46_V_SHOW},   {"list", T46_V_SHOW}, {"watch", T46_V_WATCH},
+    {"reset", T46_V_RESET}, {"help", T46_V_HELP}, {"prometheus", T46_V_PROMETHEUS},
 };
 
 static const struct t46_word config_verbs[] = {
@@ -451,11 +452,29 @@ static int parse_stats(struct args *a, struct t46_cmd *c)
 				}
 				c->count = n;
 				has_count = true;
+			} else if (!strcmp(k, "peer") || !strcmp(k, "dev")) {
+				bool dev = k[0] == 'd';
+
+				if (dev ? c->has_dev : c->has_name)
+					return dup_key(a, k);
+				if (!(v = next_value(a, k)) || (dev ? t46_parse_ifname(v, a->i, c->ifname, a->e)
+								    : t46_parse_peer_name(v, a->i, c->name, a->e)))
+					return -1;
+				if (dev)
+					c->has_dev = true;
+				else
+					c->has_name = true;
+				if (c->has_name && c->has_dev) {
+					t46_err_set(a->e, -1, "", "stats watch takes peer NAME or dev IF, not both");
+					return -1;
+				}
 			} else {
-				return unknown(a, "(expected interval SECONDS or count N)");
+				return unknown(a, "(expected peer NAME, dev IF, interval SECONDS or count N)");
 			}
 		}
 		return 0;
+	case T46_V_PROMETHEUS:
+		return need_end(a, "(stats prometheus takes no arguments)");
 	default:
 		return need_end(a, "(stats reset takes no arguments)");
 	}

@@ -161,6 +161,7 @@ int load_and_pin(struct be *be)
 	maps[BE_MAP_PORTS] = skel->maps.tun46_ports;
 	maps[BE_MAP_LINKS] = skel->maps.tun46_links;
 	maps[BE_MAP_CONFIG] = skel->maps.tun46_config;
+	maps[BE_MAP_PEER_RX] = skel->maps.tun46_peer_rx;
 	progs[BE_PROG_XDP_LAN] = skel->progs.xdp_lan;
 	progs[BE_PROG_XDP_WAN] = skel->progs.xdp_wan;
 	progs[BE_PROG_TC_LAN] = skel->progs.tc_lan;
@@ -174,10 +175,20 @@ int load_and_pin(struct be *be)
 		pin_path(be, be_map_names[i], path, sizeof(path));
 		fd = bpf_obj_get(path);
 		if (fd >= 0) { /* reuse: keep its size so libbpf accepts it */
+			struct bpf_map_info info;
+			uint32_t len = sizeof(info);
+
 			max = maps_max_entries(fd);
+			/* and its flags: the kernel adds BPF_F_RDONLY_PROG to a
+			 * devmap, which libbpf's reuse check compares */
+			memset(&info, 0, sizeof(info));
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+				bpf_map__set_map_flags(maps[i], info.map_flags);
 			close(fd);
-		} else if (i == BE_MAP_PEERS || i == BE_MAP_DECAP) {
-			max = peers;
+			if (i == BE_MAP_PEERS && max)
+				peers = max; /* a missing tun46_peer_rx (older state) is made to match */
+		} else if (i == BE_MAP_PEERS || i == BE_MAP_DECAP || i == BE_MAP_PEER_RX) {
+			max = peers; /* PEER_RX after PEERS: the size of the pinned tun46_peers */
 		} else if (i == BE_MAP_ROUTES) {
 			max = routes;
 		} else if (i == BE_MAP_STATS) {

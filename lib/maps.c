@@ -19,7 +19,7 @@
 const char *const be_map_names[BE_MAP__MAX] = {
     [BE_MAP_PEERS] = "tun46_peers", [BE_MAP_ROUTES] = "tun46_routes",	      [BE_MAP_DECAP] = "tun46_decap",
     [BE_MAP_STATS] = "tun46_stats", [BE_MAP_STATS_FAST] = "tun46_stats_fast", [BE_MAP_PORTS] = "tun46_ports",
-    [BE_MAP_LINKS] = "tun46_links", [BE_MAP_CONFIG] = "tun46_config",
+    [BE_MAP_LINKS] = "tun46_links", [BE_MAP_CONFIG] = "tun46_config",	      [BE_MAP_PEER_RX] = "tun46_peer_rx",
 };
 
 const char *const be_prog_names[BE_PROG__MAX] = {
@@ -39,6 +39,7 @@ static const struct {
     [BE_MAP_PORTS] = {sizeof(uint32_t), sizeof(uint32_t)},
     [BE_MAP_LINKS] = {sizeof(uint32_t), sizeof(struct tun46_link)},
     [BE_MAP_CONFIG] = {sizeof(uint32_t), sizeof(struct tun46_config)},
+    [BE_MAP_PEER_RX] = {sizeof(uint32_t), sizeof(uint64_t)},
 };
 
 /* per map: 1 = batch update/delete works, -1 = not supported, 0 = unknown */
@@ -121,6 +122,8 @@ int maps_open_pinned(struct be *be)
 		if (pin_path(be, be_map_names[i], path, sizeof(path)))
 			return -ENAMETOOLONG;
 		fd = bpf_obj_get(path);
+		if (fd < 0 && errno == ENOENT && i == BE_MAP_PEER_RX)
+			continue; /* pinned by an older tun46: no liveness until the datapath is reloaded */
 		if (fd < 0) {
 			int err = -errno;
 

@@ -274,6 +274,7 @@ void peers_flush(struct be *be)
 	if (be->forget_any) {
 		be->forget_any = false;
 		stats_forget_peers(be, be->forget);
+		peer_rx_forget(be, be->forget);
 		memset(be->forget, 0, (be->max_peers + 7) / 8);
 	}
 	if (!be->tun_mtu_dirty)
@@ -293,6 +294,7 @@ static void stats_forget_later(struct be *be, uint32_t id)
 {
 	if (!be->forget && !(be->forget = calloc((be->max_peers + 7) / 8, 1))) {
 		stats_forget(be, false, 0, true, id);
+		peer_rx_forget_one(be, id);
 		return;
 	}
 	be->forget[id / 8] |= 1u << (id % 8);

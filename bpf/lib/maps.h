@@ -76,6 +76,18 @@ struct {
 	__type(value, struct tun46_config);
 } tun46_config SEC(".maps");
 
+/* When each peer last sent a packet that passed every decapsulation check
+ * (bpf/lib/peerrx.h): CLOCK_MONOTONIC_COARSE nanoseconds, 0 = never.  Per
+ * CPU, so the receive path shares no cache line; user space takes the
+ * largest value over the CPUs (lib/peerrx.c).  Indexed by peer id; sized
+ * like tun46_peers by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TUN46_DEFAULT_MAX_PEERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} tun46_peer_rx SEC(".maps");
+
 /* Path MTU per peer (see struct tun46_pmtu); written by tc_wan from ICMPv6
  * Packet Too Big, read by the encapsulating programs. */
 struct {
