@@ -41,10 +41,13 @@ static const char route_help[] = "Usage: tun46 route {add|change|replace} PREFIX
 				 "       tun46 route flush [peer NAME]\n"
 				 "PREFIX4: a.b.c.d/len with no host bits set (a bare address means /32).\n";
 
-static const char stats_help[] = "Usage: tun46 [-s] [-j] stats [show [peer NAME | dev IF]]\n"
-				 "       tun46 [-j] stats watch [interval SECONDS] [count N]\n"
-				 "       tun46 stats reset\n"
-				 "-s shows every counter with its description; -j prints JSON.\n";
+static const char stats_help[] =
+    "Usage: tun46 [-s] [-j] stats [show [peer NAME | dev IF]]\n"
+    "       tun46 [-j] stats watch [peer NAME | dev IF] [interval SECONDS] [count N]\n"
+    "       tun46 stats reset\n"
+    "       tun46 stats prometheus    (Prometheus text format; for node_exporter's textfile collector\n"
+    "                                  write FILE.$$ and rename it to FILE)\n"
+    "-s shows every counter with its description; -j prints JSON (watch: raw numbers per second).\n";
 
 static const char config_help[] =
     "Usage: tun46 config check FILE      validate only, no side effect\n"

@@ -9,6 +9,7 @@ pkgs=(
 	iproute2 iputils-ping traceroute ethtool tcpdump iperf3 netcat-openbsd
 	gnuplot-nox procps kmod socat jq python3 nftables radvd
 	dnsmasq-base busybox
+	prometheus # promtool: tests/e2e/test_metrics.sh checks the metrics with the real parser
 	qemu-system-x86 cpio xz-utils zstd
 )
 

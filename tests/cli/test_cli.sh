@@ -348,6 +348,33 @@ if [ "$rc" = 0 ] && [ "$(wc -l <"$TMP/out")" = 2 ] && head -n 1 "$TMP/out" | pyt
 else
 	fail "stats watch" "$(cat "$TMP/out" "$TMP/err")"
 fi
+# watch: filters and human units (text); -j keeps raw numbers (above)
+run "$T" -n "$A" stats watch peer site2 interval 0.2 count 2
+if [ "$rc" = 0 ] && [ "$(wc -l <"$TMP/out")" = 2 ] && grep -q " encap_packets 0 pps .*encap_bytes 0 bit/s" "$TMP/out"; then
+	pass "stats watch peer NAME: pps and bit/s"
+else
+	fail "stats watch peer" "exit $rc: $(cat "$TMP/out" "$TMP/err")"
+fi
+ok "stats watch dev IF" "$T" -n "$A" stats watch dev lan0 interval 0.1 count 1
+expect_err "stats watch of a missing peer" 1 "$T" -n "$A" stats watch peer nosuch count 1
+expect_err "stats watch peer and dev" 2 "$T" -n "$A" stats watch peer site2 dev lan0
+expect_err "stats prometheus takes no argument" 2 "$T" -n "$A" stats prometheus now
+run "$T" -n "$A" stats prometheus
+if [ "$rc" = 0 ] && grep -q '^tun46_info{version="[^"]*",kernel="[^"]*"} 1$' "$TMP/out" &&
+	grep -q '^tun46_peer_last_rx_timestamp_seconds{peer="site2"} 0$' "$TMP/out"; then
+	pass "stats prometheus: info, peer never heard from"
+else
+	fail "stats prometheus" "exit $rc: $(head -c 600 "$TMP/out") $(cat "$TMP/err")"
+fi
+if command -v promtool >/dev/null; then
+	if out=$(promtool check metrics <"$TMP/out" 2>&1) && [ -z "$out" ]; then pass "stats prometheus: promtool check metrics"; else
+		fail "promtool check metrics" "$out"
+	fi
+else
+	skip "promtool check metrics" "promtool not installed (Debian package prometheus; scripts/deps.sh)"
+fi
+run "$T" -n "$A" peer show site2
+if grep -q " last rx never$" "$TMP/out"; then pass "peer show: last rx never"; else fail "peer show last rx" "$(cat "$TMP/out")"; fi
 ok "stats reset" "$T" -n "$A" stats reset
 
 # ---- config apply: diff, round trip, rollback ----

@@ -440,6 +440,7 @@ static int check_man(void)
 	    "route flush",
 	    "stats watch",
 	    "stats reset",
+	    "stats prometheus",
 	    "config check",
 	    "config apply",
 	    "config show",
