@@ -46,7 +46,7 @@ int t46_parse_remote(const char *s, int tok, union tun46_addr6 *out, char name[T
 			return 0;
 		if (!strchr(s, ':'))
 			t46_err_set(e, tok, s,
-				    "\"%s\" is neither an IPv6 address (example: 2001:db8::1) nor a DNS name "
+				    "\"%s\" is not an IPv6 address (example: 2001:db8::1) or a DNS name "
 				    "(example: site2.example.net)",
 				    s);
 		return -1;
