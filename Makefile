@@ -30,6 +30,7 @@ BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf \
 
 LIBBPF_CFLAGS := $(shell $(PKGCONF) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKGCONF) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+LIBBPF_LIBS   += -lresolv # lib/names.c: res_nquery (DNS remotes with their TTL)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ilib -I$(BUILD) $(LIBBPF_CFLAGS)
@@ -68,7 +69,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all deps test unit check-format format demo bench fuzz clean help
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/tun46 $(BPF_OBJS)
+all: $(BUILD)/tun46 $(BUILD)/tun46d $(BPF_OBJS)
 
 help:
 	@echo 'tun46 make targets:'
@@ -121,6 +122,10 @@ $(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
 $(BUILD)/tun46: $(CLI_OBJS) $(LIB_A)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(CLI_OBJS) $(LIB_A) $(LIBBPF_LIBS) -o $@
+
+$(BUILD)/tun46d: $(DAEMON_OBJS) $(LIB_A)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_OBJS) $(LIB_A) $(LIBBPF_LIBS) -o $@
 
 -include $(LIB_OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d)
 

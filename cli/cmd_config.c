@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cmd_config.c — tun46 config check | apply | show. */
-#include <net/if.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "apply.h"
 #include "config.h"
 #include "exec.h"
 #include "live.h"
@@ -101,15 +102,13 @@ static double now(void)
 static int config_apply(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
 	struct t46_cfg_errs *errs = calloc(1, sizeof(*errs));
-	struct t46_state want, live;
+	struct t46_state want;
 	struct t46_plan plan = {0};
-	struct t46_target target;
 	bool rb_failed;
 	struct be *be;
 	double t0;
 	int rc = T46_EXIT_ERR, err;
 
-	st_init(&live);
 	if (!errs || load(ctx, c->file, &want, errs)) {
 		free(errs);
 		return T46_EXIT_ERR;
@@ -122,36 +121,12 @@ static int config_apply(struct t46_ctx *ctx, const struct t46_cmd *c)
 	t0 = now();
 	if (!(be = t46_ctx_be(ctx, want.nlinks || want.npeers || want.nroutes ? T46_BE_LOAD : T46_BE_WRITE)))
 		goto out;
-	if ((err = t46_live_read(be, &live))) {
-		t46_error(ctx, "cannot read the live state: %s", strerror(-err));
-		goto out;
-	}
-	t46_live_target(be, &target);
-	if (t46_plan_build(&live, &want, &target, be_loaded(be) ? be_peer_max(be) : 0, &plan, errs) == 0) {
-		for (size_t i = 0; i < plan.nops; i++) {
-			const struct t46_op *op = &plan.ops[i];
-			const struct st_link *l = st_find_link(&want, op->ifname);
-
-			if (op->kind == T46_OP_LINK_ATTACH && !if_nametoindex(op->ifname)) {
-				errs->total++;
-				if (errs->n < T46_CFG_MAX_ERRS) {
-					struct t46_err *e = &errs->e[errs->n++];
-
-					memset(e, 0, sizeof(*e));
-					e->line = l ? l->line : 0;
-					snprintf(e->token, sizeof(e->token), "%s", op->ifname);
-					snprintf(e->msg, sizeof(e->msg), "no interface named %s in this namespace",
-						 op->ifname);
-				}
-			}
-		}
-	}
-	if (errs->total) {
+	err = t46_config_apply_state(be, &want, errs, &plan, &rb_failed);
+	if (err == -EINVAL && errs->total) {
 		t46_config_print_errs(stderr, c->file, errs);
 		t46_error(ctx, "%s: nothing applied", c->file);
 		goto out;
 	}
-	err = t46_plan_run(&plan, &want, &target, &rb_failed);
 	if (err) {
 		if (rb_failed)
 			t46_error(ctx, "%s: apply failed and the rollback failed too; run config apply again", c->file);
@@ -167,7 +142,6 @@ static int config_apply(struct t46_ctx *ctx, const struct t46_cmd *c)
 	rc = T46_EXIT_OK;
 out:
 	t46_plan_free(&plan);
-	st_free(&live);
 	st_free(&want);
 	free(errs);
 	return rc;

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exec.h"
+#include "names.h"
 #include "output.h"
 
 /* "3.2s", "4m05s", "2h07m", "3d04h" */
@@ -42,6 +44,8 @@ static void print_last_rx(struct be *be, uint32_t id)
 
 static void print_peer(struct be *be, uint32_t id, const struct tun46_peer *p)
 {
+	struct t46_name_rec rec;
+	bool dns = be_name_get(be, id, &rec) == 0;
 	char a[64], name[TUN46_NAME_LEN];
 	bool hl_inh = p->flags & TUN46_PEER_F_HOPLIMIT_INHERIT, tc_inh = p->flags & TUN46_PEER_F_TCLASS_INHERIT;
 	bool fl_fixed = p->flags & TUN46_PEER_F_FLOWLABEL_FIXED, el = p->flags & TUN46_PEER_F_ENCAPLIMIT;
@@ -54,6 +58,13 @@ static void print_peer(struct be *be, uint32_t id, const struct tun46_peer *p)
 	out_str("name", "%s", name);
 	out_uint("id", " id %llu", id);
 	out_str("remote", " remote %s", t46_fmt_addr6(&p->remote, a, sizeof(a)));
+	if (dns) { /* the remote follows a DNS name (tun46d re-resolves it) */
+		out_str("remote_name", " (%s", rec.name);
+		out_uint("dns_ttl", " ttl %llu", rec.ttl);
+		out_uint("dns_resolved_at", NULL, rec.resolved_at);
+		out_uint("dns_resolutions", NULL, rec.resolutions);
+		out_uint("dns_failures", rec.failures ? " failures %llu)" : ")", rec.failures);
+	}
 	out_str("local", " local %s", t46_fmt_addr6(&p->local, a, sizeof(a)));
 	out_bool("local_auto", la ? " (auto)" : NULL, la);
 	out_uint("hoplimit", hl_inh ? NULL : " hoplimit %llu", p->hoplimit);
@@ -134,6 +145,7 @@ static int find_remote(uint32_t id, const struct tun46_peer *p, void *arg)
 static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
 	struct be *be = t46_ctx_be(ctx, T46_BE_LOAD);
+	struct t46_name_rec rec, old;
 	struct tun46_peer p;
 	uint32_t id = 0;
 	bool exists;
@@ -167,6 +179,27 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 		p = c->peer;
 	}
 	memcpy(p.name, c->name, sizeof(p.name));
+	if (c->remote_name[0]) { /* a DNS name: resolved once now, followed by tun46d */
+		struct t46_answer ans;
+		char why[400];
+
+		if (t46_resolve_aaaa(c->remote_name, &ans, why, sizeof(why))) {
+			t46_error(ctx, "peer %s: cannot resolve remote %s: %s; give an IPv6 address or fix the DNS",
+				  c->name, c->remote_name, why);
+			return T46_EXIT_ERR;
+		}
+		p.remote = *t46_answer_pick(&ans, exists ? &p.remote : NULL);
+		memset(&rec, 0, sizeof(rec));
+		snprintf(rec.name, sizeof(rec.name), "%s", c->remote_name);
+		rec.ttl = ans.ttl;
+		rec.resolved_at = (uint64_t)time(NULL);
+		rec.resolutions = 1;
+		if (exists && be_name_get(be, id, &old) == 0 && !strcmp(old.name, rec.name)) {
+			rec.resolutions = old.resolutions + 1; /* the same name: its counters go on */
+			rec.failures = old.failures;
+			rec.failed_at = old.failed_at;
+		}
+	}
 	if ((p.flags & TUN46_PEER_F_LOCAL_AUTO) && be_local_auto(be, &p.remote, &p.local))
 		return T46_EXIT_ERR;
 	if (!memcmp(&p.local, &p.remote, sizeof(p.local))) {
@@ -187,7 +220,75 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 	if (!exists && be_peer_alloc_id(be, &id))
 		return T46_EXIT_ERR;
 	p.flags |= TUN46_PEER_F_ACTIVE;
-	return be_peer_set(be, id, &p) ? T46_EXIT_ERR : T46_EXIT_OK;
+	if (be_peer_set(be, id, &p))
+		return T46_EXIT_ERR;
+	/* the name goes with the state; a literal remote (or replace without a name) drops it */
+	if (c->remote_name[0])
+		return be_name_set(be, id, &rec) ? T46_EXIT_ERR : T46_EXIT_OK;
+	if ((c->peer_mask & T46_PK_REMOTE) || c->verb != T46_V_CHANGE)
+		return be_name_del(be, id) ? T46_EXIT_ERR : T46_EXIT_OK;
+	return T46_EXIT_OK;
+}
+
+/* peer refresh [NAME]: resolve the DNS remotes now (as tun46d does on their TTL) */
+struct refresh_arg {
+	struct t46_ctx *ctx;
+	struct be *be;
+	const char *name;
+	unsigned int done, failed;
+};
+
+static int refresh_one(uint32_t id, const struct t46_name_rec *rec, void *arg)
+{
+	struct refresh_arg *r = arg;
+	struct t46_refresh res;
+	struct tun46_peer p;
+	char a[64], b[64];
+
+	(void)rec;
+	if (be_peer_get(r->be, id, &p) || (r->name && strncmp(r->name, p.name, TUN46_NAME_LEN)))
+		return 0;
+	p.name[TUN46_NAME_LEN - 1] = '\0';
+	r->done++;
+	if (be_peer_refresh(r->be, id, &res)) {
+		r->failed++;
+		t46_error(r->ctx, "peer %s: %s; keeping %s", p.name, res.why, t46_fmt_addr6(&res.old, a, sizeof(a)));
+		return 0;
+	}
+	out_open_obj(NULL);
+	out_str("name", "%s", p.name);
+	out_str("remote_name", " %s", res.name);
+	out_str("old", res.changed ? " %s ->" : NULL, t46_fmt_addr6(&res.old, a, sizeof(a)));
+	out_str("remote", " %s", t46_fmt_addr6(&res.now, b, sizeof(b)));
+	out_bool("changed", res.changed ? " (changed)" : " (unchanged)", res.changed);
+	out_uint("ttl", " ttl %llu", res.ttl);
+	out_close_obj();
+	out_text("\n");
+	return 0;
+}
+
+static int peer_refresh(struct t46_ctx *ctx, const struct t46_cmd *c)
+{
+	struct be *be = t46_ctx_be(ctx, T46_BE_WRITE);
+	struct refresh_arg r = {.ctx = ctx, .be = be, .name = c->has_name ? c->name : NULL};
+	uint32_t id;
+
+	if (!be)
+		return T46_EXIT_ERR;
+	if (r.name && (!be_loaded(be) || be_peer_find(be, r.name, &id))) {
+		t46_error(ctx, "no peer named %s", r.name);
+		return T46_EXIT_ERR;
+	}
+	out_open_arr(NULL);
+	if (be_loaded(be))
+		be_name_foreach(be, refresh_one, &r);
+	out_close_arr();
+	out_flush();
+	if (r.name && !r.done) {
+		t46_error(ctx, "peer %s has a literal remote address: there is no DNS name to refresh", r.name);
+		return T46_EXIT_ERR;
+	}
+	return r.failed ? T46_EXIT_ERR : T46_EXIT_OK;
 }
 
 static int peer_del(struct t46_ctx *ctx, const struct t46_cmd *c)
@@ -242,6 +343,8 @@ int t46_cmd_peer(struct t46_ctx *ctx, const struct t46_cmd *c)
 		return peer_write(ctx, c);
 	case T46_V_DEL:
 		return peer_del(ctx, c);
+	case T46_V_REFRESH:
+		return peer_refresh(ctx, c);
 	default:
 		return peer_show(ctx, c);
 	}

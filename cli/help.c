@@ -30,6 +30,8 @@ static const char peer_help[] =
     "           [encap {ip4ip6|gre}] [key {none|0..4294967295|A.B.C.D}]\n"
     "       tun46 peer del NAME                (-force also deletes its routes)\n"
     "       tun46 peer [show [NAME]]\n"
+    "       tun46 peer refresh [NAME]          (resolve DNS remotes now)\n"
+    "remote may be a DNS name (AAAA): resolved now, followed by tun46d on its TTL.\n"
     "NAME: 1..31 of [A-Za-z0-9_.-].  Defaults: hoplimit 64, tclass 0x00 (ECN copied), flowlabel hash,\n"
     "encaplimit none, encap ip4ip6, mtu 1460 (1452 with encaplimit; gre: 1456/1448, 4 less with a key).\n"
     "encap gre speaks Linux ip6gre (key only with gre).  change keeps the attributes it is not given.\n";

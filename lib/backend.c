@@ -47,6 +47,7 @@ int be_open(struct be **bep, const struct be_opts *opts)
 		return -ENOMEM;
 	be->lock_fd = -1;
 	be->bpffs_fd = -1;
+	be->names_fd = -1;
 	for (i = 0; i < BE_MAP__MAX; i++)
 		be->map_fd[i] = -1;
 	be->readonly = opts && opts->readonly;

@@ -68,6 +68,7 @@ struct be {
 	bool tun_mtu_dirty; /* peers changed: the tunnel MTU is set at peers_flush() */
 	uint8_t *forget;    /* stats.c: bitmap of peer ids whose counters go at peers_flush() */
 	bool forget_any;
+	int names_fd; /* names.c: tun46_names, -1 when not open */
 	/* routes.c: routes deleted from the map by be_route_delete_known(state_goes)
 	 * whose kernel routes were left for the teardown to flush with the tunnel
 	 * device; if the state stays after all, routes_close() deletes them */
@@ -91,6 +92,11 @@ int pin_remove_dir(const char *dir);
  * it is unregistered, so once the namespace is gone this map (and
  * tun46_ports) is empty: gc.c then removes that namespace's pins. */
 #define TUN46_ALIVE_PIN "tun46_alive"
+
+/* The DNS names of peers' remotes (names.c): a user-space-only HASH, peer id
+ * -> struct t46_name_rec, pinned as <pin dir>/tun46_names, made on first use. */
+#define TUN46_NAMES_PIN "tun46_names"
+void names_close(struct be *be); /* called from peers_cache_drop */
 
 /* gc.c */
 void gc_dead_namespaces(struct be *be);
@@ -145,6 +151,7 @@ struct nl_route {
  * before it was applied, none after it. */
 int nl_routes(bool add, uint32_t ifindex, const struct nl_route *r, size_t n, size_t *failed_at);
 int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out); /* -ENOENT if none */
+int nl_ipv6_global_addr_keep(uint32_t ifindex, const union tun46_addr6 *current, union tun46_addr6 *out);
 int nl_link_del(uint32_t ifindex);
 int nl_veth_add(const char *name, const char *peer);
 struct nlmsghdr;

@@ -35,6 +35,7 @@ enum t46_verb {
 	T46_V_CHECK,
 	T46_V_APPLY,
 	T46_V_PROMETHEUS, /* stats prometheus */
+	T46_V_REFRESH,	  /* peer refresh [NAME]: resolve DNS remotes now */
 };
 
 /* which peer attributes a command gave (struct t46_cmd.peer_mask) */
@@ -63,6 +64,8 @@ struct t46_cmd {
 	/* peer attributes: values in peer, T46_PK_* in peer_mask */
 	struct tun46_peer peer;
 	unsigned int peer_mask;
+	/* remote given as a DNS name (T46_PK_REMOTE set, peer.remote unresolved); "" for a literal */
+	char remote_name[T46_HOST_LEN];
 	/* route PREFIX4 / route get ADDR4 (network order) */
 	uint32_t addr;
 	uint8_t plen;

@@ -18,8 +18,9 @@ static const struct t46_word link_verbs[] = {
 };
 
 static const struct t46_word peer_verbs[] = {
-    {"add", T46_V_ADD},	   {"change", T46_V_CHANGE}, {"replace", T46_V_REPLACE}, {"del", T46_V_DEL},
-    {"delete", T46_V_DEL}, {"show", T46_V_SHOW},     {"list", T46_V_SHOW},	 {"help", T46_V_HELP},
+    {"add", T46_V_ADD},	  {"change", T46_V_CHANGE}, {"replace", T46_V_REPLACE},
+    {"del", T46_V_DEL},	  {"delete", T46_V_DEL},    {"show", T46_V_SHOW},
+    {"list", T46_V_SHOW}, {"help", T46_V_HELP},	    {"refresh", T46_V_REFRESH},
 };
 
 static const struct t46_word route_verbs[] = {
@@ -259,7 +260,7 @@ static int parse_peer_attrs(struct args *a, struct t46_cmd *c)
 			return -1;
 		switch (bit) {
 		case T46_PK_REMOTE:
-			r = t46_parse_addr6(v, a->i, &p->remote, a->e);
+			r = t46_parse_remote(v, a->i, &p->remote, c->remote_name, a->e);
 			break;
 		case T46_PK_LOCAL:
 			if (!strcmp(v, "auto")) {
@@ -309,7 +310,7 @@ static int parse_peer(struct args *a, struct t46_cmd *c)
 			return -1;
 		c->has_name = true;
 		a->i++;
-	} else if (c->verb != T46_V_SHOW) {
+	} else if (c->verb != T46_V_SHOW && c->verb != T46_V_REFRESH) {
 		t46_err_set(a->e, -1, "", "peer %s needs a peer NAME", a->argv[1]);
 		return -1;
 	}
@@ -340,7 +341,8 @@ static int parse_peer(struct args *a, struct t46_cmd *c)
 	if ((c->verb != T46_V_CHANGE || (c->peer_mask & T46_PK_MTU)) && t46_peer_check(&c->peer, a->e))
 		return -1;
 	if ((c->peer_mask & (T46_PK_REMOTE | T46_PK_LOCAL)) == (T46_PK_REMOTE | T46_PK_LOCAL) &&
-	    !(c->peer.flags & TUN46_PEER_F_LOCAL_AUTO) && !memcmp(&c->peer.local, &c->peer.remote, 16)) {
+	    !(c->peer.flags & TUN46_PEER_F_LOCAL_AUTO) && !c->remote_name[0] &&
+	    !memcmp(&c->peer.local, &c->peer.remote, 16)) {
 		t46_err_set(a->e, -1, "", "local and remote are the same address");
 		return -1;
 	}

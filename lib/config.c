@@ -108,6 +108,7 @@ static void do_link(struct parse_ctx *x, const struct t46_cmd *c, int line)
 static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 {
 	struct st_peer *p = st_find_peer(x->st, c->name);
+	char rname[T46_HOST_LEN] = "";
 	struct tun46_peer np;
 
 	if (c->verb == T46_V_ADD && p) {
@@ -128,14 +129,18 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 			add_err(x->errs, line, "peer %s: %s", c->name, e.msg);
 			return;
 		}
-		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && !memcmp(&np.local, &np.remote, sizeof(np.local))) {
+		memcpy(rname, (c->peer_mask & T46_PK_REMOTE) ? c->remote_name : p->remote_name, sizeof(rname));
+		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && !rname[0] &&
+		    !memcmp(&np.local, &np.remote, sizeof(np.local))) {
 			add_err(x->errs, line, "peer %s: local and remote are the same address", c->name);
 			return;
 		}
 	} else {
 		np = c->peer;
+		memcpy(rname, c->remote_name, sizeof(rname));
 	}
-	struct st_peer *o = st_find_peer_remote(x->st, &np.remote); /* remotes are distinct: one holder */
+	/* remotes are distinct: one holder (a DNS name is resolved when applied, see apply.c) */
+	struct st_peer *o = rname[0] ? NULL : st_find_peer_remote(x->st, &np.remote);
 
 	if (o && o != p) {
 		char a[64];
@@ -153,6 +158,7 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 	}
 	p->p = np;
 	memcpy(p->p.name, c->name, sizeof(p->p.name));
+	memcpy(p->remote_name, rname, sizeof(p->remote_name));
 	p->line = line;
 }
 
@@ -438,7 +444,10 @@ void t46_config_print(FILE *f, const struct t46_state *st)
 		const struct st_peer *p = &st->peers[i];
 
 		t46_peer_words(&p->p, false, buf, sizeof(buf));
-		fprintf(f, "peer add %s %s\n", p->p.name, buf);
+		if (p->remote_name[0]) /* "remote ADDR6 ..." -> "remote NAME ..." */
+			fprintf(f, "peer add %s remote %s %s\n", p->p.name, p->remote_name, strchr(buf + 7, ' ') + 1);
+		else
+			fprintf(f, "peer add %s %s\n", p->p.name, buf);
 	}
 	for (size_t i = 0; i < st->nroutes; i++) {
 		const struct st_route *r = &st->routes[i];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "live.h"
+#include "names.h"
 
 struct read_ctx {
 	struct t46_state *st;
@@ -55,6 +56,12 @@ int t46_live_read(struct be *be, struct t46_state *st)
 		return err;
 	if (r.err)
 		return r.err;
+	for (size_t i = 0; i < st->npeers; i++) { /* remotes given as DNS names */
+		struct t46_name_rec rec;
+
+		if (be_name_get(be, st->peers[i].id, &rec) == 0)
+			snprintf(st->peers[i].remote_name, sizeof(st->peers[i].remote_name), "%s", rec.name);
+	}
 	if ((err = be_route_list(be, &routes, &n)))
 		return err;
 	for (size_t i = 0; i < n; i++) {

@@ -18,6 +18,7 @@
 #include <linux/if_link.h>
 #include <linux/veth.h>
 #include "be_internal.h"
+#include "names.h"
 
 #ifndef NETLINK_CAP_ACK
 #define NETLINK_CAP_ACK 10
@@ -227,10 +228,11 @@ static int nl_talk(struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg
 	return err;
 }
 
+enum { ADDR_CANDS = 64 };
 struct addr_walk {
 	uint32_t ifindex;
-	bool found;
-	union tun46_addr6 addr;
+	size_t n;
+	struct t46_addr_cand c[ADDR_CANDS];
 };
 
 static int addr_cb(struct nlmsghdr *n, void *arg)
@@ -242,8 +244,8 @@ static int addr_cb(struct nlmsghdr *n, void *arg)
 	const void *addr = NULL;
 	struct rtattr *rta;
 
-	if (n->nlmsg_type != RTM_NEWADDR || w->found || ifa->ifa_family != AF_INET6 || ifa->ifa_index != w->ifindex ||
-	    ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+	if (n->nlmsg_type != RTM_NEWADDR || w->n >= ADDR_CANDS || ifa->ifa_family != AF_INET6 ||
+	    ifa->ifa_index != w->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return 0;
 	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFA_ADDRESS && RTA_PAYLOAD(rta) == 16)
@@ -251,15 +253,17 @@ static int addr_cb(struct nlmsghdr *n, void *arg)
 		else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4)
 			memcpy(&flags, RTA_DATA(rta), 4);
 	}
-	if (!addr || (flags & (IFA_F_TENTATIVE | IFA_F_DEPRECATED | IFA_F_DADFAILED)))
+	if (!addr)
 		return 0;
-	memcpy(w->addr.b, addr, 16);
-	w->found = true;
+	memcpy(w->c[w->n].addr.b, addr, 16);
+	w->c[w->n++].flags = flags;
 	return 0;
 }
 
-/* The first global, usable IPv6 address of ifindex; -ENOENT if none. */
-int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out)
+/* The global IPv6 address of ifindex that "local auto" uses (the rule is
+ * t46_local_pick, names.c), keeping current (may be NULL) when it is still
+ * the choice; -ENOENT if none. */
+int nl_ipv6_global_addr_keep(uint32_t ifindex, const union tun46_addr6 *current, union tun46_addr6 *out)
 {
 	struct {
 		struct nlmsghdr n;
@@ -270,15 +274,22 @@ int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out)
 		  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
 	    .ifa = {.ifa_family = AF_INET6, .ifa_index = ifindex},
 	};
-	struct addr_walk w = {.ifindex = ifindex};
-	int err = nl_talk(&req.n, addr_cb, &w);
+	struct addr_walk *w = calloc(1, sizeof(*w));
+	int err;
 
-	if (err)
-		return err;
-	if (!w.found)
-		return -ENOENT;
-	*out = w.addr;
-	return 0;
+	if (!w)
+		return -ENOMEM;
+	w->ifindex = ifindex;
+	err = nl_talk(&req.n, addr_cb, w);
+	if (!err)
+		err = t46_local_pick(w->c, w->n, current, out);
+	free(w);
+	return err;
+}
+
+int nl_ipv6_global_addr(uint32_t ifindex, union tun46_addr6 *out)
+{
+	return nl_ipv6_global_addr_keep(ifindex, NULL, out);
 }
 
 int nl_link_del(uint32_t ifindex)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
+#include "names.h"
 
 int be_peer_max(const struct be *be)
 {
@@ -34,6 +35,7 @@ void peers_cache_drop(struct be *be)
 	be->peer_tab_ok = false;
 	be->forget_any = false;
 	be->peer_hint = 1;
+	names_close(be);
 }
 
 static void tab_put(struct be *be, uint32_t id, const struct tun46_peer *p)
@@ -457,6 +459,7 @@ int be_peer_del(struct be *be, uint32_t id)
 	}
 	tun_mtu_update(be);
 	stats_forget_later(be, id);
+	be_name_del(be, id); /* a later peer with this id starts without the DNS name */
 	return 0;
 }
 
@@ -481,6 +484,12 @@ static int wan_ifindex(struct be *be, uint32_t *out)
 
 int be_local_auto(struct be *be, const union tun46_addr6 *remote, union tun46_addr6 *local)
 {
+	return be_local_follow(be, remote, NULL, local);
+}
+
+int be_local_follow(struct be *be, const union tun46_addr6 *remote, const union tun46_addr6 *current,
+		    union tun46_addr6 *local)
+{
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
 	socklen_t len = sizeof(sa);
 	char a[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
@@ -491,7 +500,7 @@ int be_local_auto(struct be *be, const union tun46_addr6 *remote, union tun46_ad
 	if (err)
 		return err;
 	if (wan) {
-		err = nl_ipv6_global_addr(wan, local);
+		err = nl_ipv6_global_addr_keep(wan, current, local);
 		if (!err)
 			return 0;
 		if_indextoname(wan, ifname);

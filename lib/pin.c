@@ -207,6 +207,9 @@ int pin_remove_dir(const char *dir)
 		if (unlink(path) < 0 && errno != ENOENT)
 			err = -errno;
 	}
+	snprintf(path, sizeof(path), "%s/%s", dir, TUN46_NAMES_PIN);
+	if (unlink(path) < 0 && errno != ENOENT)
+		err = -errno;
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		err = -errno;
 	return err;

@@ -27,6 +27,7 @@ struct st_peer {
 	struct tun46_peer p; /* p.name is the name; TUN46_PEER_F_LOCAL_AUTO: p.local resolved later */
 	uint32_t id;	     /* live peer id, 0 when not known */
 	int line;
+	char remote_name[T46_HOST_LEN]; /* remote given as a DNS name ("" = a literal); p.remote: resolved */
 };
 
 struct st_route {

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * main.c — tun46d [-n NETNS] [-c FILE] [--metrics [ADDR:]PORT] [--hook CMD]
+ *                 [-v] [-h] [-V]
+ * Options, the network namespace (and its /etc/netns/NETNS/resolv.conf, as
+ * `ip netns exec` does), logging; the work is in loop.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tun46d.h"
+
+struct d_opts d_opts = {.dns_min = 30, .dns_max = 3600};
+struct d_counters d_cnt;
+static bool log_stamp = true;
+
+static void vlog(const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	if (log_stamp) {
+		char ts[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", localtime_r(&t, &tm));
+		fprintf(stderr, "%s ", ts);
+	}
+	fputs("tun46d: ", stderr);
+	errno = saved;
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+void d_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void d_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d_opts.verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+struct be *d_be_open(bool write)
+{
+	struct be_opts o = {.readonly = !write};
+	struct be *be;
+
+	if (be_open(&be, &o)) {
+		d_log("cannot open the tun46 state of this namespace (see above)");
+		return NULL;
+	}
+	return be;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: tun46d [-n NETNS] [-c FILE] [--metrics [ADDR:]PORT] [--hook CMD] [-v]\n"
+		   "       tun46d -h | -V\n"
+		   "Keeps a tun46 state following the network: local auto peers follow the WAN's\n"
+		   "global IPv6 address, DNS remotes are re-resolved on their TTL, SIGHUP reloads -c FILE.\n"
+		   "  -n, --netns NETNS        work in network namespace NETNS (/run/netns/NETNS)\n"
+		   "  -c, --config FILE        apply FILE at start and on SIGHUP (as tun46 config apply)\n"
+		   "  -m, --metrics [ADDR:]PORT  serve GET /metrics (PORT alone: 127.0.0.1 only)\n"
+		   "  -H, --hook CMD           run /bin/sh -c CMD when an address changes (see tun46d(8))\n"
+		   "  -v, --verbose            log every resolution, hook and request too\n"
+		   "  -h, --help               this text;  -V, --version  the version\n");
+}
+
+/* Enter /run/netns/NAME; with /etc/netns/NAME/resolv.conf, use it (a mount
+ * namespace of our own, as ip netns exec does). */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (!*name || strchr(name, '/')) {
+		d_log("\"%s\" is not a network namespace name (see ip netns list)", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		d_log("network namespace %s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "/etc/netns/%s/resolv.conf", name);
+	if (stat(path, &st) == 0) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+		    mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+			d_log("cannot use %s as /etc/resolv.conf: %s", path, strerror(errno));
+			return -1;
+		}
+		d_debug("resolver: %s", path);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"netns", required_argument, NULL, 'n'},   {"config", required_argument, NULL, 'c'},
+	    {"metrics", required_argument, NULL, 'm'}, {"hook", required_argument, NULL, 'H'},
+	    {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+	};
+	const char *env;
+	int c;
+
+	if (getenv("JOURNAL_STREAM")) /* the journal stamps each line itself */
+		log_stamp = false;
+	while ((c = getopt_long(argc, argv, "n:c:m:H:vhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			d_opts.netns = optarg;
+			break;
+		case 'c':
+			d_opts.config = optarg;
+			break;
+		case 'm':
+			d_opts.metrics = optarg;
+			break;
+		case 'H':
+			d_opts.hook = optarg;
+			break;
+		case 'v':
+			d_opts.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tun46d %s\n", TUN46_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tun46d: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	/* for tests: a shorter floor of the DNS re-resolution interval */
+	if ((env = getenv("TUN46D_DNS_MIN_INTERVAL"))) {
+		long v = strtol(env, NULL, 10);
+
+		if (v >= 1 && v <= (long)d_opts.dns_max)
+			d_opts.dns_min = (unsigned int)v;
+	}
+	if (d_opts.netns && enter_netns(d_opts.netns))
+		return 1;
+	return d_loop();
+}
