@@ -64,7 +64,7 @@ for f in "$BUILD"/fuzz/*; do
 	corpus="tests/fuzz/corpus/$(basename "$f")"
 	run_one "$f" bash tests/fuzz/smoke.sh "$f" "$corpus"
 done
-for s in tests/style/*.sh tests/cli/*.sh tests/e2e/*.sh tests/qemu/*.sh tests/bench/*.sh; do
+for s in tests/style/*.sh tests/cli/*.sh tests/pkg/*.sh tests/e2e/*.sh tests/qemu/*.sh tests/bench/*.sh; do
 	[ -f "$s" ] || continue
 	case "$s" in */lib*.sh) continue ;; esac
 	matches "$s" || continue
