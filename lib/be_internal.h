@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * be_internal.h — private to the backend (lib/backend.c and its helpers:
- * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c).
+ * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c, ...).
+ *
+ * Layers, bottom up (tests/style/test_layers.sh checks there is no circle):
+ * errmsg, names, nl, attach, probe, pin, lock, maps -> linklist, portcheck,
+ * tundev, stats -> peertab -> routetab -> load, ensure -> peers, routes,
+ * links, repair -> backend (be_open/be_close).
  * The front end uses backend.h only.
  */
 #ifndef TUN46_BE_INTERNAL_H
@@ -112,6 +117,7 @@ void maps_written(struct be *be, enum be_map_idx m); /* peers/routes/decap writt
 int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const void *vals, size_t n, size_t *done);
 int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_t n, size_t *done);
 uint32_t maps_max_entries(int fd);
+int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
 int prog_open_pinned(const struct be *be, enum be_prog_idx p);
 int prog_id_of_fd(int fd, uint32_t *id);
 
@@ -119,12 +125,14 @@ int prog_id_of_fd(int fd, uint32_t *id);
 int load_and_pin(struct be *be);
 
 /* tundev.c */
+void sysctl_write(const char *path, const char *val);
+bool ipv6_forwarding_on(const char *name); /* net.ipv6.conf.NAME.forwarding is 1 */
 int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu);
 int tundev_set_mtu(uint32_t ifindex, unsigned int mtu);
 int tundev_remove(uint32_t ifindex);
 uint32_t tundev_ifindex(struct be *be);
-void tundev_repair(struct be *be);  /* tun46p lost IPv6 forwarding: recreate the pair (see tundev.c) */
-int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
+/* repair.c */
+void tundev_repair(struct be *be); /* tun46p lost IPv6 forwarding: recreate the pair (see tundev.c) */
 
 /* attach.c */
 int attach_tc(uint32_t ifindex, bool egress, int prog_fd, bool *clsact_created);
@@ -160,10 +168,12 @@ int veth_xdp_check(struct be *be, const char *ifname, uint32_t ifindex, enum tun
 /* does the device have addresses or routes tun46 did not make? 1 yes, 0 no, -errno */
 int nl_dev_foreign_config(uint32_t ifindex);
 
-/* backend.c */
+/* ensure.c: the loading layer (below peers.c, routes.c and links.c) */
 int be_need_loaded(struct be *be);
 
-/* peers.c */
+/* peertab.c: the peer table in memory (below routes and the loading layer) */
+int peer_read(struct be *be, uint32_t id, struct tun46_peer *p); /* -ENOENT if unused */
+struct tun46_peer *peer_tab(struct be *be); /* loaded on first use; NULL when not loaded / no memory */
 uint32_t peers_count(struct be *be);
 /* Work deferred while peers change, done once: the tunnel MTU (max over the
  * peers) and forgetting the counters of deleted peers.  Called before kernel
@@ -176,9 +186,15 @@ int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer
 /* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
 int stats_forget_peers(struct be *be, const uint8_t *ids);
 
-/* routes.c */
-void routes_close(struct be *be, bool torn_down);	 /* the kernel routes left by a state_goes delete */
+/* routetab.c: reading tun46_routes, and the kernel routes in step with it */
+uint32_t routes_plen_mask(uint8_t plen);					 /* network order */
+int routes_exact(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id); /* -ENOENT */
+int routes_cmp(const void *a, const void *b);					 /* struct be_route, by (addr, plen) */
+uint16_t *routes_peer_mtus(struct be *be);		 /* route MTU per peer id (0: none); malloc'ed */
 int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */
+
+/* routes.c */
+void routes_close(struct be *be, bool torn_down); /* the kernel routes left by a state_goes delete */
 
 /* links.c */
 void links_prune_stale(struct be *be);

@@ -16,17 +16,6 @@
 #include <bpf/bpf.h>
 #include "be_internal.h"
 
-const char *const be_map_names[BE_MAP__MAX] = {
-    [BE_MAP_PEERS] = "tun46_peers", [BE_MAP_ROUTES] = "tun46_routes",	      [BE_MAP_DECAP] = "tun46_decap",
-    [BE_MAP_STATS] = "tun46_stats", [BE_MAP_STATS_FAST] = "tun46_stats_fast", [BE_MAP_PORTS] = "tun46_ports",
-    [BE_MAP_LINKS] = "tun46_links", [BE_MAP_CONFIG] = "tun46_config",
-};
-
-const char *const be_prog_names[BE_PROG__MAX] = {
-    [BE_PROG_XDP_LAN] = "xdp_lan", [BE_PROG_XDP_WAN] = "xdp_wan", [BE_PROG_TC_LAN] = "tc_lan",
-    [BE_PROG_TC_WAN] = "tc_wan",   [BE_PROG_TC_TUN] = "tc_tun",
-};
-
 /* key and value sizes each map must have (guards against stale pins) */
 static const struct {
 	uint32_t key, val;
@@ -290,5 +279,21 @@ int prog_id_of_fd(int fd, uint32_t *id)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	*id = info.id;
+	return 0;
+}
+
+/* tun46_config.gen += 1: every cached route answer is stale */
+int config_bump_gen(struct be *be)
+{
+	struct tun46_config cfg;
+	uint32_t key = 0;
+
+	if (be->map_fd[BE_MAP_CONFIG] < 0)
+		return -EBADF;
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg))
+		return -errno;
+	cfg.gen++;
+	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_EXIST))
+		return -errno;
 	return 0;
 }
