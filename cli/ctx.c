@@ -6,18 +6,30 @@
 
 #include "exec.h"
 
+/* The library's print function (log.h), installed by main with the run
+ * context: "tun46: ", in -batch the line ("FILE:LINE: "), "warning: " for a
+ * warning, the message.  libbpf's debug output (TUN46_DEBUG) as it is. */
+void t46_cli_print(enum t46_log_level level, const char *msg, void *arg)
+{
+	const struct t46_ctx *ctx = arg;
+
+	if (level == T46_LOG_DEBUG) {
+		fprintf(stderr, "%s\n", msg);
+		return;
+	}
+	fprintf(stderr, "tun46: %s%s%s%s\n", ctx && ctx->where ? ctx->where : "", ctx && ctx->where ? ": " : "",
+		level == T46_LOG_WARN ? "warning: " : "", msg);
+}
+
 void t46_error(const struct t46_ctx *ctx, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	if (ctx && ctx->where)
-		fprintf(stderr, "tun46: %s: ", ctx->where);
-	else
-		fputs("tun46: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	t46_cli_print(T46_LOG_ERR, msg, (void *)ctx);
 }
 
 struct be *t46_ctx_be(struct t46_ctx *ctx, enum t46_be_use use)

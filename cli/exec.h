@@ -11,6 +11,8 @@
 
 #include "backend.h"
 #include "cmd.h"
+#include "log.h"
+#include "opts.h"
 
 /* exit codes */
 #define T46_EXIT_OK    0
@@ -35,7 +37,9 @@ enum t46_be_use {
 struct be *t46_ctx_be(struct t46_ctx *ctx, enum t46_be_use use);
 void t46_ctx_close(struct t46_ctx *ctx);
 
-/* Print "tun46: message" (with the batch position) to stderr. */
+/* ctx.c: print "tun46: message" (with the batch position) to stderr;
+ * t46_cli_print is the library's print function (t46_set_print, arg = ctx). */
+void t46_cli_print(enum t46_log_level level, const char *msg, void *arg);
 void t46_error(const struct t46_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parse and run one command (argv[0] = OBJECT).  Returns an exit code. */
@@ -51,6 +55,11 @@ int t46_cmd_config(struct t46_ctx *ctx, const struct t46_cmd *c);
 /* help.c */
 void t46_usage(FILE *f);
 int t46_help(enum t46_obj obj, FILE *f);
+
+/* env.c: the library's settings from the environment (TUN46_DEBUG,
+ * TUN46_MAX_PEERS, TUN46_MAX_ROUTES, TUN46_MAX_STATS, TUN46_FAIL_AFTER,
+ * TUN46_PROBE_DISABLE; see tun46(8)). */
+void t46_env_opts(struct t46_lib_opts *o);
 
 /* batch.c: run every line of FILE ("-" = stdin). */
 int t46_batch(struct t46_ctx *ctx, const char *file);

@@ -34,8 +34,13 @@ static bool valid_netns(const char *s)
 int main(int argc, char **argv)
 {
 	struct t46_ctx ctx = {0};
+	struct t46_lib_opts lo;
 	const char *batch = NULL;
 	int i, rc;
+
+	t46_env_opts(&lo);
+	t46_set_opts(&lo);
+	t46_set_print(t46_cli_print, &ctx);
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];

@@ -13,11 +13,15 @@
 #define TUN46_BE_INTERNAL_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <tun46/tun46.h>
+#include <bpf/libbpf.h>
 #include "backend.h"
+#include "log.h"
+#include "opts.h"
 
 /* rtnetlink protocol number of the kernel routes tun46 installs through the
  * tunnel device ("proto 46" in `ip route`), so they are recognisable. */
@@ -83,6 +87,8 @@ struct be {
 /* netns.c */
 int netns_enter(const char *name);
 int netns_cookie(uint64_t *cookie);
+void netns_mark_lost(void); /* could not return to our namespace: refuse every write */
+bool netns_lost(void);
 
 /* pin.c */
 int pin_find_bpffs(struct be *be, bool mount_if_missing);
@@ -245,8 +251,11 @@ void lbmsg_begin(void);
 void lbmsg_end(void);
 const char *lbmsg_reason(char *out, size_t len); /* "" when libbpf said nothing useful */
 
-/* errors */
-void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* errmsg.c: messages go through the front's print function (log.h) */
+void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_ERR */
+void be_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_WARN */
+void be_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_INFO */
+int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap); /* for libbpf_set_print */
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */
 
 #endif /* TUN46_BE_INTERNAL_H */

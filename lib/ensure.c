@@ -45,5 +45,9 @@ int be_ensure_loaded(struct be *be)
 /* Writes need the datapath; read-only opens get -ENOENT/empty instead. */
 int be_need_loaded(struct be *be)
 {
+	if (netns_lost()) {
+		be_err("internal error: this process lost its network namespace; nothing is changed");
+		return -EIO;
+	}
 	return be->loaded ? 0 : be_ensure_loaded(be);
 }

@@ -3,7 +3,7 @@
  * maps.c — the pinned maps: opening them, and every write the backend makes
  * to them (so the TUN46_FAIL_AFTER testing hook sees each one).
  *
- * TUN46_FAIL_AFTER=N: the N+1-th element written or deleted through
+ * TUN46_FAIL_AFTER=N (t46_lib_opts.fail_after): the N+1-th element written or deleted through
  * be_map_update/be_map_delete/be_map_*_many fails with -ENOSPC, once (the
  * writes that roll back are not failed).  Counted: peers, decap, routes,
  * ports and links written by be_peer_*, be_route_* and be_link_*.
@@ -35,7 +35,7 @@ static int batch_ok[BE_MAP__MAX];
 
 void maps_init_fail_hook(struct be *be)
 {
-	const char *s = getenv("TUN46_FAIL_AFTER");
+	const char *s = t46_get_opts()->fail_after;
 	char *end;
 	long v;
 

@@ -128,7 +128,7 @@ int be_peer_set(struct be *be, uint32_t id, const struct tun46_peer *peer)
 	if (had_old && peer_route_mtu(&old) != peer_route_mtu(&p)) {
 		err = routes_kernel_sync(be, id);
 		if (err)
-			be_err("warning: the kernel routes of peer %s keep their old MTU", p.name);
+			be_warn("the kernel routes of peer %s keep their old MTU", p.name);
 	}
 	if (!had_old || peer_route_mtu(&old) != peer_route_mtu(&p))
 		tun_mtu_update(be);

@@ -274,5 +274,5 @@ void peers_flush(struct be *be)
 		return;
 	err = tundev_set_mtu(idx, peers_tun_mtu(be));
 	if (err)
-		be_err("warning: cannot set the MTU of the tunnel device: %s", strerror(-err));
+		be_warn("cannot set the MTU of the tunnel device: %s", strerror(-err));
 }

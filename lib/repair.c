@@ -32,9 +32,9 @@ void tundev_repair(struct be *be)
 		return; /* IPv6 disabled in this namespace: nothing to repair */
 	own = nl_dev_foreign_config(idx);
 	if (own < 0) {
-		be_err("warning: IPv6 forwarding is off on %s, so the fast path's outer IPv6 lookups fail; cannot "
-		       "inspect %s to recreate it: %s",
-		       TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME, strerror(-own));
+		be_warn("IPv6 forwarding is off on %s, so the fast path's outer IPv6 lookups fail; cannot "
+			"inspect %s to recreate it: %s",
+			TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME, strerror(-own));
 		return;
 	}
 	if (own == 0) {
@@ -44,20 +44,20 @@ void tundev_repair(struct be *be)
 		if (!err)
 			err = routes_kernel_sync(be, 0);
 		if (!err) {
-			be_err(
+			be_info(
 			    "note: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); "
 			    "recreated the tunnel device %s so that it is on again without purging RA default routes",
 			    TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
 			return;
 		}
-		be_err("warning: cannot recreate the tunnel device %s: %s; the next tun46 command tries again",
-		       TUN46_TUNDEV_NAME, strerror(-err));
+		be_warn("cannot recreate the tunnel device %s: %s; the next tun46 command tries again",
+			TUN46_TUNDEV_NAME, strerror(-err));
 		return;
 	}
 	sysctl_write(path, "1");
-	be_err("warning: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); turned it on: "
-	       "the kernel dropped this namespace's RA-learned default routes until the next RA (interfaces with "
-	       "accept_ra=2 keep theirs).  tun46 recreates its tunnel device instead when %s has no address or route "
-	       "of yours",
-	       TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
+	be_warn("IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); turned it on: "
+		"the kernel dropped this namespace's RA-learned default routes until the next RA (interfaces with "
+		"accept_ra=2 keep theirs).  tun46 recreates its tunnel device instead when %s has no address or route "
+		"of yours",
+		TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
 }

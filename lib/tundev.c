@@ -293,9 +293,9 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/router_solicitations", peer);
 	sysctl_write(path, "0");
 	if (made && !ipv6_forwarding_on(peer))
-		be_err("warning: IPv6 forwarding is off on %s (net.ipv6.conf.default.forwarding could not be used): "
-		       "the fast path's outer IPv6 lookups will fail; see `sysctl net.ipv6.conf.%s.forwarding`",
-		       peer, peer);
+		be_warn("IPv6 forwarding is off on %s (net.ipv6.conf.default.forwarding could not be used): "
+			"the fast path's outer IPv6 lookups will fail; see `sysctl net.ipv6.conf.%s.forwarding`",
+			peer, peer);
 	err = tundev_up(peer, mtu, true);
 	if (!err)
 		err = tundev_up(name, mtu, true);
