@@ -154,7 +154,7 @@ static int config_apply(struct t46_ctx *ctx, const struct t46_cmd *c)
 		t46_error(ctx, "%s: nothing applied", c->file);
 		goto out;
 	}
-	err = t46_plan_run(&plan, &want, &target, &rb_failed);
+	err = t46_plan_run(&plan, &target, &rb_failed);
 	if (err) {
 		if (rb_failed)
 			t46_error(ctx, "%s: apply failed and the rollback failed too; run config apply again", c->file);

@@ -256,6 +256,7 @@ void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46
 void be_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_WARN */
 void be_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_INFO */
 int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap); /* for libbpf_set_print */
+int be_libbpf_warn(enum libbpf_print_level level, const char *fmt, va_list ap);	 /* + its warnings, always */
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */
 
 #endif /* TUN46_BE_INTERNAL_H */

@@ -128,8 +128,8 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 			add_err(x->errs, line, "peer %s: %s", c->name, e.msg);
 			return;
 		}
-		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && !memcmp(&np.local, &np.remote, sizeof(np.local))) {
-			add_err(x->errs, line, "peer %s: local and remote are the same address", c->name);
+		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && t46_peer_check_local(&np, &e)) {
+			add_err(x->errs, line, "peer %s: %s", c->name, e.msg);
 			return;
 		}
 	} else {

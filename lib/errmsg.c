@@ -79,22 +79,34 @@ void be_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* libbpf's own messages (libbpf_set_print): passed on at T46_LOG_DEBUG, only
- * when the front asked for them; the trailing newline is dropped. */
-int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* One message of libbpf's, without its trailing newline. */
+static int libbpf_line(enum t46_log_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	size_t n;
 
-	(void)level;
-	if (!t46_get_opts()->debug || !print_fn)
+	if (!print_fn)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	print_fn(T46_LOG_DEBUG, buf, print_arg);
+	print_fn(level, buf, print_arg);
 	return 0;
+}
+
+/* libbpf's own messages (libbpf_set_print): passed on at T46_LOG_DEBUG, only
+ * when the front asked for them (t46_lib_opts.debug). */
+int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return t46_get_opts()->debug ? libbpf_line(T46_LOG_DEBUG, fmt, ap) : 0;
+}
+
+/* The same, but libbpf's warnings and notes always (T46_LOG_WARN). */
+int be_libbpf_warn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_DEBUG ? be_libbpf_debug(level, fmt, ap) : libbpf_line(T46_LOG_WARN, fmt, ap);
 }
 
 /* Print the message for err (negative errno) about `what`; permission errors

@@ -88,23 +88,6 @@ static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats
 }
 
 #ifdef HAVE_SKEL
-/* libbpf's warnings while opening the object are passed on (T46_LOG_WARN),
- * its debug output only with t46_lib_opts.debug. */
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char buf[1024];
-	size_t n;
-
-	if (level == LIBBPF_DEBUG)
-		return be_libbpf_debug(level, fmt, ap);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	be_warn("%s", buf);
-	return 0;
-}
-
 /* tun46's sentence, the kernel's reason (libbpf's "Kernel error message" or
  * the verifier's last line), and what the feature probes find missing. */
 static void load_error(int err)
@@ -157,7 +140,7 @@ int load_and_pin(struct be *be)
 	err = map_sizes_from_env(&peers, &routes, &stats);
 	if (err)
 		return err;
-	old_print = libbpf_set_print(quiet_print);
+	old_print = libbpf_set_print(be_libbpf_warn); /* its warnings while opening the object */
 	skel = tun46__open();
 	if (!skel) {
 		err = -errno;

@@ -263,7 +263,7 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	const char *name = TUN46_TUNDEV_NAME, *peer = TUN46_TUNPEER_NAME;
 	struct tun46_config cfg = {0}, old;
 	char path[128];
-	uint32_t key = 0, idx, peer_idx, prog_id;
+	uint32_t key = 0, idx, peer_idx;
 	bool created, made;
 	int err, prog_fd;
 
@@ -311,12 +311,8 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		err = prog_fd;
 		goto fail;
 	}
-	err = prog_id_of_fd(prog_fd, &prog_id);
-	if (!err && detach_tc(peer_idx, false, 0) == 0) {
-		/* a filter left from an earlier datapath instance: replaced below */
-	}
-	if (!err)
-		err = attach_tc(peer_idx, false, prog_fd, &created);
+	detach_tc(peer_idx, false, 0); /* a filter left from an earlier datapath instance, if any */
+	err = attach_tc(peer_idx, false, prog_fd, &created);
 	close(prog_fd);
 	if (err) {
 		be_err("cannot attach tc_tun to the ingress of %s: %s", peer, strerror(-err));
