@@ -13,8 +13,12 @@ int t46_batch(struct t46_ctx *ctx, const char *file)
 	size_t len, cap = 0;
 	int lineno = 0, rc = T46_EXIT_OK;
 
-	if (t46_read_file(file, &buf, &len))
+	struct t46_err fe = {0};
+
+	if (t46_read_file(file, &buf, &len, &fe)) {
+		t46_error(NULL, "%s", fe.msg);
 		return T46_EXIT_ERR;
+	}
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;

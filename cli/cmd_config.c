@@ -17,12 +17,15 @@ static int load(struct t46_ctx *ctx, const char *file, struct t46_state *want, s
 	char *buf;
 	size_t len;
 
-	if (t46_read_file(file, &buf, &len))
+	struct t46_err e = {0};
+
+	if (t46_read_file(file, &buf, &len, &e)) {
+		t46_error(ctx, "%s", e.msg);
 		return -1;
+	}
 	st_init(want);
 	t46_config_parse(buf, len, want, errs);
 	free(buf);
-	(void)ctx;
 	return 0;
 }
 

@@ -202,8 +202,10 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 	}
 	if ((p.flags & TUN46_PEER_F_LOCAL_AUTO) && be_local_auto(be, &p.remote, &p.local))
 		return T46_EXIT_ERR;
-	if (!memcmp(&p.local, &p.remote, sizeof(p.local))) {
-		t46_error(ctx, "peer %s: local and remote are the same address", c->name);
+	struct t46_err le = {0};
+
+	if (t46_peer_check_local(&p, &le)) {
+		t46_error(ctx, "peer %s: %s", c->name, le.msg);
 		return T46_EXIT_ERR;
 	}
 	struct remote_arg r = {.self = exists ? id : 0, .remote = &p.remote};

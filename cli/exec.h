@@ -11,6 +11,8 @@
 
 #include "backend.h"
 #include "cmd.h"
+#include "log.h"
+#include "opts.h"
 
 /* exit codes */
 #define T46_EXIT_OK    0
@@ -35,7 +37,9 @@ enum t46_be_use {
 struct be *t46_ctx_be(struct t46_ctx *ctx, enum t46_be_use use);
 void t46_ctx_close(struct t46_ctx *ctx);
 
-/* Print "tun46: message" (with the batch position) to stderr. */
+/* ctx.c: print "tun46: message" (with the batch position) to stderr;
+ * t46_cli_print is the library's print function (t46_set_print, arg = ctx). */
+void t46_cli_print(enum t46_log_level level, const char *msg, void *arg);
 void t46_error(const struct t46_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parse and run one command (argv[0] = OBJECT).  Returns an exit code. */

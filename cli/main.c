@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* main.c — tun46: global options, then one command or a batch file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
@@ -34,8 +35,13 @@ static bool valid_netns(const char *s)
 int main(int argc, char **argv)
 {
 	struct t46_ctx ctx = {0};
+	struct t46_lib_opts lo;
 	const char *batch = NULL;
 	int i, rc;
+
+	t46_opts_from(&lo, getenv);
+	t46_set_opts(&lo);
+	t46_set_print(t46_cli_print, &ctx);
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];

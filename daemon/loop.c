@@ -20,6 +20,7 @@ int d_apply_config(const char *file)
 {
 	struct t46_cfg_errs *errs = calloc(1, sizeof(*errs));
 	struct t46_plan plan = {0};
+	struct t46_err fe = {0};
 	struct t46_state want;
 	bool rb_failed = false;
 	struct be *be = NULL;
@@ -28,8 +29,12 @@ int d_apply_config(const char *file)
 	int rc = -1, err;
 
 	st_init(&want);
-	if (!errs || t46_read_file(file, &buf, &len))
+	if (!errs)
 		goto out;
+	if (t46_read_file(file, &buf, &len, &fe)) {
+		d_log("%s", fe.msg);
+		goto out;
+	}
 	if (t46_config_parse(buf, len, &want, errs)) {
 		t46_config_print_errs(stderr, file, errs);
 		d_log("%s: not applied; the running state is kept", file);

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
+#include "opts.h"
 #include "tun46d.h"
 
 struct d_opts d_opts = {.dns_min = 30, .dns_max = 3600};
@@ -63,6 +65,19 @@ void d_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(fmt, ap);
 	va_end(ap);
+}
+
+/* The library's messages (it never prints itself): errors and warnings always,
+ * its notes with -v, libbpf's own output only with TUN46_DEBUG and -v. */
+static void lib_print(enum t46_log_level level, const char *msg, void *arg)
+{
+	(void)arg;
+	if (level == T46_LOG_WARN)
+		d_log("warning: %s", msg);
+	else if (level == T46_LOG_ERR)
+		d_log("%s", msg);
+	else
+		d_debug("%s", msg);
 }
 
 struct be *d_be_open(bool write)
@@ -132,9 +147,13 @@ int main(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
 	};
+	static struct t46_lib_opts lib_opts;
 	const char *env;
 	int c;
 
+	t46_opts_from(&lib_opts, getenv); /* the same TUN46_* variables as tun46(8) */
+	t46_set_opts(&lib_opts);
+	t46_set_print(lib_print, NULL);
 	if (getenv("JOURNAL_STREAM")) /* the journal stamps each line itself */
 		log_stamp = false;
 	while ((c = getopt_long(argc, argv, "n:c:m:H:vhV", lo, NULL)) != -1) {

@@ -152,7 +152,7 @@ int t46_config_apply_state(struct be *be, struct t46_state *want, struct t46_cfg
 		err = -EINVAL;
 		goto out;
 	}
-	err = t46_plan_run(plan, want, &target, rollback_failed);
+	err = t46_plan_run(plan, &target, rollback_failed);
 	if (!err)
 		record_names(be, want, plan, ttl, fresh);
 out:

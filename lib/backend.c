@@ -20,17 +20,10 @@
 #include <bpf/libbpf.h>
 #include "be_internal.h"
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* The peer ids before the maps are open (t46_lib_opts.max_peers, checked at load). */
+static uint32_t opt_max_peers(void)
 {
-	(void)level;
-	if (!getenv("TUN46_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static uint32_t env_max_peers(void)
-{
-	const char *s = getenv("TUN46_MAX_PEERS");
+	const char *s = t46_get_opts()->max_peers;
 	unsigned long v = s ? strtoul(s, NULL, 10) : 0;
 
 	return v >= 2 && v <= (1u << 20) ? (uint32_t)v : TUN46_DEFAULT_MAX_PEERS;
@@ -42,6 +35,10 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	int err, i;
 
 	*bep = NULL;
+	if (netns_lost()) {
+		be_err("internal error: this process lost its network namespace; nothing is changed");
+		return -EIO;
+	}
 	be = calloc(1, sizeof(*be));
 	if (!be)
 		return -ENOMEM;
@@ -52,9 +49,9 @@ int be_open(struct be **bep, const struct be_opts *opts)
 		be->map_fd[i] = -1;
 	be->readonly = opts && opts->readonly;
 	be->force = opts && opts->force;
-	be->max_peers = env_max_peers();
+	be->max_peers = opt_max_peers();
 	be->peer_hint = 1;
-	libbpf_set_print(libbpf_quiet);
+	libbpf_set_print(be_libbpf_debug);
 	maps_init_fail_hook(be);
 
 	if (opts && opts->netns) {
@@ -128,7 +125,7 @@ void be_close(struct be *be)
 {
 	if (!be)
 		return;
-	if (!be->readonly && be->lock_fd >= 0) {
+	if (!be->readonly && be->lock_fd >= 0 && !netns_lost()) {
 		if (be->loaded) {
 			peers_flush(be); /* the tunnel MTU and counters of a batch of peer changes */
 			links_prune_stale(be);
@@ -160,44 +157,4 @@ bool be_loaded(const struct be *be)
 const char *be_pin_dir(const struct be *be)
 {
 	return be->pin_dir;
-}
-
-/* Ready for writes: loaded, and the tunnel device present. */
-int be_ensure_loaded(struct be *be)
-{
-	struct probe_result pr;
-	uint32_t idx;
-	int err;
-
-	if (be->readonly || be->lock_fd < 0) {
-		be_err("internal error: the state was opened read-only; nothing can be changed");
-		return -EROFS;
-	}
-	if (!be->loaded) {
-		gc_dead_namespaces(be); /* a new state: a good time to drop dead ones */
-		err = load_and_pin(be);
-		if (err)
-			return err;
-		err = maps_open_pinned(be);
-		if (err) {
-			if (err == -ENOENT)
-				be_err("the datapath pins in %s vanished after loading", be->pin_dir);
-			return err;
-		}
-		be->loaded = true;
-		be->max_peers = maps_max_entries(be->map_fd[BE_MAP_PEERS]);
-		probe_apply(be, &pr); /* how tc_wan decapsulates on this kernel */
-	}
-	if (tundev_ifindex(be))
-		return 0;
-	err = tundev_ensure(be, &idx, peers_tun_mtu(be));
-	if (err)
-		return err;
-	return routes_kernel_sync(be, 0); /* a new device: its routes again */
-}
-
-/* Writes need the datapath; read-only opens get -ENOENT/empty instead. */
-int be_need_loaded(struct be *be)
-{
-	return be->loaded ? 0 : be_ensure_loaded(be);
 }

@@ -9,9 +9,10 @@
  * reading/writing the peer, route, decap, stats and link maps.
  *
  * Conventions: functions return 0 on success or a negative errno; on error
- * they have already printed one line to stderr that says what was wrong and
- * what to do ("tun46: cannot attach to eth9: no such interface"), and they
- * leave the state as it was.
+ * they have already sent one message (T46_LOG_ERR, through the print
+ * function of log.h; the library itself never prints) that says what was
+ * wrong and what to do ("cannot attach to eth9: no such interface"), and
+ * they leave the state as it was.  Settings come from opts.h.
  */
 #ifndef TUN46_BACKEND_H
 #define TUN46_BACKEND_H
@@ -114,8 +115,9 @@ int be_stats_read(struct be *be, struct be_stats_entry **out, size_t *n); /* cal
 int be_stats_reset(struct be *be);
 
 /* ---- testing hook ----
- * When the environment variable TUN46_FAIL_AFTER=N is set, the N+1-th map
- * write made through this backend fails with -ENOSPC, as a full map would.
+ * When t46_lib_opts.fail_after is "N" (the tun46 command: the environment
+ * variable TUN46_FAIL_AFTER=N), the N+1-th map write made through this
+ * backend fails with -ENOSPC, as a full map would.
  * Used by the tests to prove config apply rolls back. */
 
 #endif /* TUN46_BACKEND_H */

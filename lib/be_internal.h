@@ -1,18 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * be_internal.h — private to the backend (lib/backend.c and its helpers:
- * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c).
+ * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c, ...).
+ *
+ * Layers, bottom up (tests/style/test_layers.sh checks there is no circle):
+ * errmsg, names, nl, attach, probe, pin, lock, maps -> linklist, portcheck,
+ * tundev, stats -> peertab -> routetab -> load, ensure -> peers, routes,
+ * links, repair -> backend (be_open/be_close).
  * The front end uses backend.h only.
  */
 #ifndef TUN46_BE_INTERNAL_H
 #define TUN46_BE_INTERNAL_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <tun46/tun46.h>
+#include <bpf/libbpf.h>
 #include "backend.h"
+#include "log.h"
+#include "opts.h"
 
 /* rtnetlink protocol number of the kernel routes tun46 installs through the
  * tunnel device ("proto 46" in `ip route`), so they are recognisable. */
@@ -80,6 +89,8 @@ struct be {
 /* netns.c */
 int netns_enter(const char *name);
 int netns_cookie(uint64_t *cookie);
+void netns_mark_lost(void); /* could not return to our namespace: refuse every write */
+bool netns_lost(void);
 
 /* pin.c */
 int pin_find_bpffs(struct be *be, bool mount_if_missing);
@@ -119,6 +130,7 @@ void maps_written(struct be *be, enum be_map_idx m); /* peers/routes/decap writt
 int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const void *vals, size_t n, size_t *done);
 int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_t n, size_t *done);
 uint32_t maps_max_entries(int fd);
+int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
 int prog_open_pinned(const struct be *be, enum be_prog_idx p);
 int prog_id_of_fd(int fd, uint32_t *id);
 
@@ -126,12 +138,14 @@ int prog_id_of_fd(int fd, uint32_t *id);
 int load_and_pin(struct be *be);
 
 /* tundev.c */
+void sysctl_write(const char *path, const char *val);
+bool ipv6_forwarding_on(const char *name); /* net.ipv6.conf.NAME.forwarding is 1 */
 int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu);
 int tundev_set_mtu(uint32_t ifindex, unsigned int mtu);
 int tundev_remove(uint32_t ifindex);
 uint32_t tundev_ifindex(struct be *be);
-void tundev_repair(struct be *be);  /* tun46p lost IPv6 forwarding: recreate the pair (see tundev.c) */
-int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
+/* repair.c */
+void tundev_repair(struct be *be); /* tun46p lost IPv6 forwarding: recreate the pair (see tundev.c) */
 
 /* attach.c */
 int attach_tc(uint32_t ifindex, bool egress, int prog_fd, bool *clsact_created);
@@ -168,10 +182,12 @@ int veth_xdp_check(struct be *be, const char *ifname, uint32_t ifindex, enum tun
 /* does the device have addresses or routes tun46 did not make? 1 yes, 0 no, -errno */
 int nl_dev_foreign_config(uint32_t ifindex);
 
-/* backend.c */
+/* ensure.c: the loading layer (below peers.c, routes.c and links.c) */
 int be_need_loaded(struct be *be);
 
-/* peers.c */
+/* peertab.c: the peer table in memory (below routes and the loading layer) */
+int peer_read(struct be *be, uint32_t id, struct tun46_peer *p); /* -ENOENT if unused */
+struct tun46_peer *peer_tab(struct be *be); /* loaded on first use; NULL when not loaded / no memory */
 uint32_t peers_count(struct be *be);
 /* Work deferred while peers change, done once: the tunnel MTU (max over the
  * peers) and forgetting the counters of deleted peers.  Called before kernel
@@ -184,13 +200,18 @@ int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer
 /* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
 int stats_forget_peers(struct be *be, const uint8_t *ids);
 
-/* routes.c */
-void routes_close(struct be *be, bool torn_down);	 /* the kernel routes left by a state_goes delete */
+/* routetab.c: reading tun46_routes, and the kernel routes in step with it */
+uint32_t routes_plen_mask(uint8_t plen);					 /* network order */
+int routes_exact(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id); /* -ENOENT */
+int routes_cmp(const void *a, const void *b);					 /* struct be_route, by (addr, plen) */
+uint16_t *routes_peer_mtus(struct be *be);		 /* route MTU per peer id (0: none); malloc'ed */
 int routes_kernel_sync(struct be *be, uint32_t peer_id); /* re-add kernel routes (of one peer, 0: all) */
 
 /* peerrx.c: forget the liveness of deleted peers (bitmap of max_peers bits, or one id) */
 void peer_rx_forget(struct be *be, const uint8_t *ids);
 void peer_rx_forget_one(struct be *be, uint32_t id);
+/* routes.c */
+void routes_close(struct be *be, bool torn_down); /* the kernel routes left by a state_goes delete */
 
 /* links.c */
 void links_prune_stale(struct be *be);
@@ -241,8 +262,12 @@ void lbmsg_begin(void);
 void lbmsg_end(void);
 const char *lbmsg_reason(char *out, size_t len); /* "" when libbpf said nothing useful */
 
-/* errors */
-void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* errmsg.c: messages go through the front's print function (log.h) */
+void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_ERR */
+void be_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_WARN */
+void be_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_INFO */
+int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap); /* for libbpf_set_print */
+int be_libbpf_warn(enum libbpf_print_level level, const char *fmt, va_list ap);	 /* + its warnings, always */
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */
 
 #endif /* TUN46_BE_INTERNAL_H */

@@ -88,6 +88,9 @@ void t46_peer_merge(struct tun46_peer *dst, const struct tun46_peer *src, unsign
  * encap gre, an mtu that fits in an IPv6 packet with the outer headers.
  * Returns 0, or -1 with e filled. */
 int t46_peer_check(const struct tun46_peer *p, struct t46_err *e);
+/* Once local is known (given, or "auto" resolved): it must differ from
+ * remote.  Returns 0, or -1 with e filled. */
+int t46_peer_check_local(const struct tun46_peer *p, struct t46_err *e);
 
 /* Parse argv[0..argc-1] = OBJECT [VERB [ARGS...]].  Returns 0, or -1 with e
  * filled (a usage error).  Does nothing else. */

@@ -116,6 +116,14 @@ void t46_peer_merge(struct tun46_peer *dst, const struct tun46_peer *src, unsign
 	dst->flags |= src->flags & keep;
 }
 
+int t46_peer_check_local(const struct tun46_peer *p, struct t46_err *e)
+{
+	if (memcmp(&p->local, &p->remote, sizeof(p->local)))
+		return 0;
+	t46_err_set(e, -1, "", "local and remote are the same address");
+	return -1;
+}
+
 int t46_peer_check(const struct tun46_peer *p, struct t46_err *e)
 {
 	unsigned int over = tun46_peer_overhead(p->flags);
@@ -341,11 +349,8 @@ static int parse_peer(struct args *a, struct t46_cmd *c)
 	if ((c->verb != T46_V_CHANGE || (c->peer_mask & T46_PK_MTU)) && t46_peer_check(&c->peer, a->e))
 		return -1;
 	if ((c->peer_mask & (T46_PK_REMOTE | T46_PK_LOCAL)) == (T46_PK_REMOTE | T46_PK_LOCAL) &&
-	    !(c->peer.flags & TUN46_PEER_F_LOCAL_AUTO) && !c->remote_name[0] &&
-	    !memcmp(&c->peer.local, &c->peer.remote, 16)) {
-		t46_err_set(a->e, -1, "", "local and remote are the same address");
+	    !(c->peer.flags & TUN46_PEER_F_LOCAL_AUTO) && !c->remote_name[0] && t46_peer_check_local(&c->peer, a->e))
 		return -1;
-	}
 	memcpy(c->peer.name, c->name, sizeof(c->name));
 	return 0;
 }

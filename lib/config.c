@@ -130,9 +130,8 @@ static void do_peer(struct parse_ctx *x, const struct t46_cmd *c, int line)
 			return;
 		}
 		memcpy(rname, (c->peer_mask & T46_PK_REMOTE) ? c->remote_name : p->remote_name, sizeof(rname));
-		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && !rname[0] &&
-		    !memcmp(&np.local, &np.remote, sizeof(np.local))) {
-			add_err(x->errs, line, "peer %s: local and remote are the same address", c->name);
+		if (!(np.flags & TUN46_PEER_F_LOCAL_AUTO) && !rname[0] && t46_peer_check_local(&np, &e)) {
+			add_err(x->errs, line, "peer %s: %s", c->name, e.msg);
 			return;
 		}
 	} else {
@@ -338,14 +337,14 @@ void t46_config_print_errs(FILE *f, const char *fname, const struct t46_cfg_errs
 		fprintf(f, "%s: %zu error%s\n", fname, errs->total, errs->total == 1 ? "" : "s");
 }
 
-int t46_read_file(const char *path, char **bufp, size_t *lenp)
+int t46_read_file(const char *path, char **bufp, size_t *lenp, struct t46_err *e)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t len = 0, cap = 65536;
 	char *buf;
 
 	if (!f) {
-		fprintf(stderr, "tun46: cannot open %s: %s\n", path, strerror(errno));
+		t46_err_set(e, -1, NULL, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(cap + 1);
@@ -356,7 +355,7 @@ int t46_read_file(const char *path, char **bufp, size_t *lenp)
 		if (len < cap)
 			break;
 		if (cap >= T46_CFG_MAX_SIZE) {
-			fprintf(stderr, "tun46: %s is larger than %u MiB; split it\n", path, T46_CFG_MAX_SIZE >> 20);
+			t46_err_set(e, -1, NULL, "%s is larger than %u MiB; split it", path, T46_CFG_MAX_SIZE >> 20);
 			free(buf);
 			buf = NULL;
 			goto out;
@@ -371,11 +370,11 @@ int t46_read_file(const char *path, char **bufp, size_t *lenp)
 		buf = p;
 	}
 	if (!buf) {
-		fprintf(stderr, "tun46: %s: out of memory\n", path);
+		t46_err_set(e, -1, NULL, "%s: out of memory", path);
 		goto out;
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "tun46: cannot read %s: %s\n", path, strerror(errno));
+		t46_err_set(e, -1, NULL, "cannot read %s: %s", path, strerror(errno));
 		free(buf);
 		buf = NULL;
 		goto out;

@@ -30,12 +30,13 @@ struct t46_cfg_errs {
  * number of errors (0 = valid); errors are in errs, in line order. */
 size_t t46_config_parse(const char *buf, size_t len, struct t46_state *st, struct t46_cfg_errs *errs);
 
-/* Print errors as "FILE:LINE: message", one per line, and a count. */
+/* Write errors to f (the caller's stream) as "FILE:LINE: message", one per
+ * line, and a count. */
 void t46_config_print_errs(FILE *f, const char *fname, const struct t46_cfg_errs *errs);
 
 /* Read a whole file ("-" = standard input).  *buf is malloc'ed and NUL
- * terminated.  Prints one line and returns -1 on error. */
-int t46_read_file(const char *path, char **buf, size_t *len);
+ * terminated.  Returns 0, or -1 with e->msg saying why (nothing printed). */
+int t46_read_file(const char *path, char **buf, size_t *len, struct t46_err *e);
 
 /* Print st as a config file that t46_config_parse accepts. */
 void t46_config_print(FILE *f, const struct t46_state *st);

@@ -130,9 +130,9 @@ int ethtool_tunnel_gso_off(const char *ifname)
 		err = ethtool_ioctl(fd, ifname, sf);
 out:
 	if (err)
-		be_err("warning: cannot turn the tunnel segmentation offloads off on %s (%s): GSO packets of tunnels "
-		       "inside the tunnel will be dropped (encap_drop_nested_gso)",
-		       ifname, strerror(-err));
+		be_warn("cannot turn the tunnel segmentation offloads off on %s (%s): GSO packets of tunnels "
+			"inside the tunnel will be dropped (encap_drop_nested_gso)",
+			ifname, strerror(-err));
 	free(sf);
 	free(names);
 	close(fd);

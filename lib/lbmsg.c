@@ -4,7 +4,8 @@
  * own reason after tun46's sentence: the netlink extended ack of an attach
  * ("libbpf: Kernel error message: ..."), the verifier's last line of a
  * failed program load, or libbpf's last "failed" line (a map creation).
- * TUN46_DEBUG=1 still prints everything libbpf says as it says it.
+ * With t46_lib_opts.debug (TUN46_DEBUG=1) everything libbpf says is still passed
+ * on as it says it (T46_LOG_DEBUG).
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdarg.h>
@@ -26,11 +27,9 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 	va_list aq;
 	int n;
 
-	if (getenv("TUN46_DEBUG")) {
-		va_copy(aq, ap);
-		vfprintf(stderr, fmt, aq);
-		va_end(aq);
-	}
+	va_copy(aq, ap);
+	be_libbpf_debug(level, fmt, aq); /* everything, with t46_lib_opts.debug */
+	va_end(aq);
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	if (used > LBMSG_CAP / 2) { /* keep the newest half: the reason comes last */

@@ -17,19 +17,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
-
-static const char *role_name(uint32_t r)
-{
-	return r == TUN46_ROLE_LAN ? "lan" : r == TUN46_ROLE_WAN ? "wan" : "?";
-}
-
-static const char *mode_name(uint32_t m)
-{
-	return m == TUN46_MODE_XDP	     ? "xdp"
-	       : m == TUN46_MODE_XDP_GENERIC ? "xdp-generic"
-	       : m == TUN46_MODE_TC	     ? "tc"
-					     : "?";
-}
+#include "parse.h"
 
 static void warn_sysctl_off(const char *path, const char *name)
 {
@@ -39,9 +27,8 @@ static void warn_sysctl_off(const char *path, const char *name)
 	if (fd < 0)
 		return;
 	if (read(fd, &c, 1) == 1 && c == '0')
-		be_err(
-		    "warning: %s is 0 in this network namespace: tun46 cannot forward until you run `sysctl -w %s=1`",
-		    name, name);
+		be_warn("%s is 0 in this network namespace: tun46 cannot forward until you run `sysctl -w %s=1`", name,
+			name);
 	close(fd);
 }
 
@@ -62,7 +49,7 @@ static void undo_attach(struct be *be, uint32_t ifindex, const struct tun46_link
 		}
 		err = detach_tc(ifindex, false, id);
 		if (err && err != -ENOENT)
-			be_err("warning: cannot remove %s from %s: %s", be_prog_names[tcp], ifname, strerror(-err));
+			be_warn("cannot remove %s from %s: %s", be_prog_names[tcp], ifname, strerror(-err));
 	}
 	if (l->flags & TUN46_LINK_F_CLSACT_OURS)
 		destroy_clsact(ifindex);
@@ -71,9 +58,9 @@ static void undo_attach(struct be *be, uint32_t ifindex, const struct tun46_link
 		if (fd >= 0) {
 			err = detach_xdp(ifindex, fd, generic);
 			if (err == -EEXIST || err == -EBUSY)
-				be_err("warning: the XDP program on %s is not tun46's; left in place", ifname);
+				be_warn("the XDP program on %s is not tun46's; left in place", ifname);
 			else if (err && err != -ENODEV)
-				be_err("warning: cannot remove the XDP program from %s: %s", ifname, strerror(-err));
+				be_warn("cannot remove the XDP program from %s: %s", ifname, strerror(-err));
 			close(fd);
 		}
 	}
@@ -101,9 +88,9 @@ static int xdp_error(int err, const char *ifname, uint32_t mode, const char *kms
 	else if (kmsg[0])
 		be_err("cannot attach to %s in mode %s: the driver refused XDP (%s); the kernel says: %s; fix that, or "
 		       "use mode tc",
-		       ifname, mode_name(mode), strerror(-err), kmsg);
+		       ifname, t46_mode_name(mode), strerror(-err), kmsg);
 	else
-		be_err("cannot attach XDP to %s in mode %s: %s", ifname, mode_name(mode), strerror(-err));
+		be_err("cannot attach XDP to %s in mode %s: %s", ifname, t46_mode_name(mode), strerror(-err));
 	return err;
 }
 
@@ -138,7 +125,7 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 	}
 	if (be->loaded && bpf_map_lookup_elem(be->map_fd[BE_MAP_LINKS], &ifindex, &l) == 0) {
 		be_err("cannot attach to %s: already attached (role %s, mode %s); detach it first", ifname,
-		       role_name(l.role), mode_name(l.mode));
+		       t46_role_name(l.role), t46_mode_name(l.mode));
 		return -EEXIST;
 	}
 	l = (struct tun46_link){.role = role, .mode = mode};
@@ -255,8 +242,8 @@ int be_link_detach(struct be *be, const char *ifname)
 	}
 	err = config_bump_gen(be);
 	if (err)
-		be_err("warning: cannot invalidate the route caches (tun46_config): %s; they expire within 50 ms",
-		       strerror(-err));
+		be_warn("cannot invalidate the route caches (tun46_config): %s; they expire within 50 ms",
+			strerror(-err));
 	err = be_map_delete(be, BE_MAP_LINKS, &ifindex);
 	if (err) {
 		be_err("cannot detach from %s: %s", ifname, strerror(-err));
@@ -265,49 +252,6 @@ int be_link_detach(struct be *be, const char *ifname)
 	}
 	undo_attach(be, ifindex, &l, ifname);
 	stats_forget(be, true, ifindex, false, 0); /* its counters go with it */
-	return 0;
-}
-
-static int link_cmp(const void *a, const void *b)
-{
-	const struct be_link *x = a, *y = b;
-
-	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
-}
-
-int be_link_list(struct be *be, struct be_link **out, size_t *n)
-{
-	struct be_link *v = NULL, *nv;
-	uint32_t key, next;
-	void *prev = NULL;
-	size_t cnt = 0;
-	int fd = be->map_fd[BE_MAP_LINKS];
-
-	*out = NULL;
-	*n = 0;
-	if (!be->loaded)
-		return 0;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
-			return -ENOMEM;
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		if (bpf_map_lookup_elem(fd, &key, &v[cnt].link))
-			continue;
-		v[cnt].ifindex = key;
-		if (!if_indextoname(key, v[cnt].ifname))
-			snprintf(v[cnt].ifname, sizeof(v[cnt].ifname), "if%u", key);
-		cnt++;
-	}
-	if (cnt)
-		qsort(v, cnt, sizeof(*v), link_cmp);
-	*out = v;
-	*n = cnt;
 	return 0;
 }
 

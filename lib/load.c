@@ -4,7 +4,7 @@
  * network namespace and pin its maps and programs in the pin directory.
  *
  * Map sizes come from TUN46_MAX_PEERS / TUN46_MAX_ROUTES / TUN46_MAX_STATS
- * when a map is first created; a map already pinned (a partial earlier
+ * (t46_lib_opts, filled by the front) when a map is first created; a map already pinned (a partial earlier
  * load) is reused with its size.
  */
 #include <errno.h>
@@ -22,10 +22,10 @@
 #define HAVE_SKEL 1
 #endif
 
-/* Parse env NAME as a map size in [lo, hi]; def when unset. */
-static int env_size(const char *name, uint32_t def, uint32_t lo, uint32_t hi, uint32_t *out)
+/* Parse the setting s (from the environment variable NAME) as a map size in
+ * [lo, hi]; def when unset. */
+static int env_size(const char *name, const char *s, uint32_t def, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	const char *s = getenv(name);
 	unsigned long v;
 	char *end;
 
@@ -68,7 +68,7 @@ static uint32_t stats_default(uint32_t max_peers, int ncpu)
 	return (uint32_t)(n < cap ? n : cap);
 }
 
-/* Map sizes from the environment (validated even when not used).  The stats
+/* Map sizes from the settings (validated even when not used).  The stats
  * map follows the peers: max_peers x TUN46_STATS_PORTS, capped (see
  * stats_default) unless TUN46_MAX_STATS says otherwise. */
 static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats)
@@ -76,23 +76,18 @@ static int map_sizes_from_env(uint32_t *peers, uint32_t *routes, uint32_t *stats
 	uint64_t def_stats;
 	int err;
 
-	err = env_size("TUN46_MAX_PEERS", TUN46_DEFAULT_MAX_PEERS, 2, 1u << 20, peers);
+	const struct t46_lib_opts *o = t46_get_opts();
+
+	err = env_size("TUN46_MAX_PEERS", o->max_peers, TUN46_DEFAULT_MAX_PEERS, 2, 1u << 20, peers);
 	if (!err)
-		err = env_size("TUN46_MAX_ROUTES", TUN46_DEFAULT_MAX_ROUTES, 1, 1u << 24, routes);
+		err = env_size("TUN46_MAX_ROUTES", o->max_routes, TUN46_DEFAULT_MAX_ROUTES, 1, 1u << 24, routes);
 	def_stats = stats_default(*peers, libbpf_num_possible_cpus());
 	if (!err)
-		err = env_size("TUN46_MAX_STATS", (uint32_t)def_stats, 1, 1u << 20, stats);
+		err = env_size("TUN46_MAX_STATS", o->max_stats, (uint32_t)def_stats, 1, 1u << 20, stats);
 	return err;
 }
 
 #ifdef HAVE_SKEL
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && !getenv("TUN46_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* tun46's sentence, the kernel's reason (libbpf's "Kernel error message" or
  * the verifier's last line), and what the feature probes find missing. */
 static void load_error(int err)
@@ -145,7 +140,7 @@ int load_and_pin(struct be *be)
 	err = map_sizes_from_env(&peers, &routes, &stats);
 	if (err)
 		return err;
-	old_print = libbpf_set_print(quiet_print);
+	old_print = libbpf_set_print(be_libbpf_warn); /* its warnings while opening the object */
 	skel = tun46__open();
 	if (!skel) {
 		err = -errno;

@@ -3,7 +3,7 @@
  * maps.c — the pinned maps: opening them, and every write the backend makes
  * to them (so the TUN46_FAIL_AFTER testing hook sees each one).
  *
- * TUN46_FAIL_AFTER=N: the N+1-th element written or deleted through
+ * TUN46_FAIL_AFTER=N (t46_lib_opts.fail_after): the N+1-th element written or deleted through
  * be_map_update/be_map_delete/be_map_*_many fails with -ENOSPC, once (the
  * writes that roll back are not failed).  Counted: peers, decap, routes,
  * ports and links written by be_peer_*, be_route_* and be_link_*.
@@ -15,17 +15,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
-
-const char *const be_map_names[BE_MAP__MAX] = {
-    [BE_MAP_PEERS] = "tun46_peers", [BE_MAP_ROUTES] = "tun46_routes",	      [BE_MAP_DECAP] = "tun46_decap",
-    [BE_MAP_STATS] = "tun46_stats", [BE_MAP_STATS_FAST] = "tun46_stats_fast", [BE_MAP_PORTS] = "tun46_ports",
-    [BE_MAP_LINKS] = "tun46_links", [BE_MAP_CONFIG] = "tun46_config",	      [BE_MAP_PEER_RX] = "tun46_peer_rx",
-};
-
-const char *const be_prog_names[BE_PROG__MAX] = {
-    [BE_PROG_XDP_LAN] = "xdp_lan", [BE_PROG_XDP_WAN] = "xdp_wan", [BE_PROG_TC_LAN] = "tc_lan",
-    [BE_PROG_TC_WAN] = "tc_wan",   [BE_PROG_TC_TUN] = "tc_tun",
-};
 
 /* key and value sizes each map must have (guards against stale pins) */
 static const struct {
@@ -47,7 +36,7 @@ static int batch_ok[BE_MAP__MAX];
 
 void maps_init_fail_hook(struct be *be)
 {
-	const char *s = getenv("TUN46_FAIL_AFTER");
+	const char *s = t46_get_opts()->fail_after;
 	char *end;
 	long v;
 
@@ -293,5 +282,21 @@ int prog_id_of_fd(int fd, uint32_t *id)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	*id = info.id;
+	return 0;
+}
+
+/* tun46_config.gen += 1: every cached route answer is stale */
+int config_bump_gen(struct be *be)
+{
+	struct tun46_config cfg;
+	uint32_t key = 0;
+
+	if (be->map_fd[BE_MAP_CONFIG] < 0)
+		return -EBADF;
+	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg))
+		return -errno;
+	cfg.gen++;
+	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_EXIST))
+		return -errno;
 	return 0;
 }

@@ -71,3 +71,17 @@ int netns_cookie(uint64_t *cookie)
 	close(fd);
 	return err;
 }
+
+/* The process could not return to its network namespace (portcheck.c): from
+ * then on it would act on the wrong one, so every write is refused. */
+static bool lost;
+
+void netns_mark_lost(void)
+{
+	lost = true;
+}
+
+bool netns_lost(void)
+{
+	return lost;
+}

@@ -336,32 +336,39 @@ int t46_parse_mtu(const char *s, int tok, uint16_t *mtu, struct t46_err *e)
 	return 0;
 }
 
+/* The names of roles and modes, in one place: parsing and printing use them. */
+static const char *const role_names[] = {
+    [TUN46_ROLE_LAN] = "lan", [TUN46_ROLE_WAN] = "wan", [TUN46_ROLE_TUNDEV] = "tundev"};
+static const char *const mode_names[] = {
+    [TUN46_MODE_XDP] = "xdp", [TUN46_MODE_XDP_GENERIC] = "xdp-generic", [TUN46_MODE_TC] = "tc"};
+#define NAME_OF(tab, v) ((v) < sizeof(tab) / sizeof(tab[0]) && tab[v] ? tab[v] : NULL)
+
 int t46_parse_role(const char *s, int tok, enum tun46_role *role, struct t46_err *e)
 {
-	if (!strcmp(s, "lan"))
-		*role = TUN46_ROLE_LAN;
-	else if (!strcmp(s, "wan"))
-		*role = TUN46_ROLE_WAN;
-	else {
-		t46_err_set(e, tok, s, "role must be lan or wan, not \"%s\"", s);
-		return -1;
+	static const enum tun46_role can[] = {TUN46_ROLE_LAN, TUN46_ROLE_WAN}; /* tundev is tun46's own */
+
+	for (size_t i = 0; i < sizeof(can) / sizeof(can[0]); i++) {
+		if (!strcmp(s, role_names[can[i]])) {
+			*role = can[i];
+			return 0;
+		}
 	}
-	return 0;
+	t46_err_set(e, tok, s, "role must be %s or %s, not \"%s\"", role_names[TUN46_ROLE_LAN],
+		    role_names[TUN46_ROLE_WAN], s);
+	return -1;
 }
 
 int t46_parse_mode(const char *s, int tok, enum tun46_mode *mode, struct t46_err *e)
 {
-	if (!strcmp(s, "xdp"))
-		*mode = TUN46_MODE_XDP;
-	else if (!strcmp(s, "xdp-generic"))
-		*mode = TUN46_MODE_XDP_GENERIC;
-	else if (!strcmp(s, "tc"))
-		*mode = TUN46_MODE_TC;
-	else {
-		t46_err_set(e, tok, s, "mode must be xdp, xdp-generic or tc, not \"%s\"", s);
-		return -1;
+	for (size_t m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++) {
+		if (mode_names[m] && !strcmp(s, mode_names[m])) {
+			*mode = (enum tun46_mode)m;
+			return 0;
+		}
 	}
-	return 0;
+	t46_err_set(e, tok, s, "mode must be %s, %s or %s, not \"%s\"", mode_names[TUN46_MODE_XDP],
+		    mode_names[TUN46_MODE_XDP_GENERIC], mode_names[TUN46_MODE_TC], s);
+	return -1;
 }
 
 int t46_parse_interval(const char *s, int tok, double *out, struct t46_err *e)
@@ -383,30 +390,16 @@ bad:
 
 const char *t46_role_name(uint32_t role)
 {
-	switch (role) {
-	case TUN46_ROLE_LAN:
-		return "lan";
-	case TUN46_ROLE_WAN:
-		return "wan";
-	case TUN46_ROLE_TUNDEV:
-		return "tundev";
-	default:
-		return "none";
-	}
+	const char *n = NAME_OF(role_names, role);
+
+	return n ? n : "none";
 }
 
 const char *t46_mode_name(uint32_t mode)
 {
-	switch (mode) {
-	case TUN46_MODE_XDP:
-		return "xdp";
-	case TUN46_MODE_XDP_GENERIC:
-		return "xdp-generic";
-	case TUN46_MODE_TC:
-		return "tc";
-	default:
-		return "unknown";
-	}
+	const char *n = NAME_OF(mode_names, mode);
+
+	return n ? n : "unknown";
 }
 
 const char *t46_fmt_addr6(const union tun46_addr6 *a, char *buf, size_t len)

@@ -582,12 +582,11 @@ static int run_routes(const struct t46_target *t, const struct t46_op *op, const
 	return err;
 }
 
-static int run_op(struct t46_op *op, struct t46_plan *plan, const struct t46_state *want, const struct t46_target *t)
+static int run_op(struct t46_op *op, struct t46_plan *plan, const struct t46_target *t)
 {
 	struct tun46_peer p;
 	int err;
 
-	(void)want;
 	switch (op->kind) {
 	case T46_OP_LINK_ATTACH:
 		if (op->had_old) {
@@ -668,15 +667,14 @@ static int undo_op(struct t46_op *op, struct t46_plan *plan, const struct t46_ta
 	}
 }
 
-int t46_plan_run(struct t46_plan *plan, const struct t46_state *want, const struct t46_target *target,
-		 bool *rollback_failed)
+int t46_plan_run(struct t46_plan *plan, const struct t46_target *target, bool *rollback_failed)
 {
 	size_t i;
 	int err = 0;
 
 	*rollback_failed = false;
 	for (i = 0; i < plan->nops; i++) {
-		if ((err = run_op(&plan->ops[i], plan, want, target)))
+		if ((err = run_op(&plan->ops[i], plan, target)))
 			break;
 	}
 	if (!err)

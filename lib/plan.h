@@ -108,7 +108,6 @@ bool t46_plan_empty(const struct t46_plan *plan);
 /* Run the plan.  On failure undoes what was done and returns the error of
  * the failed operation (negative errno); *rollback_failed says whether the
  * undo itself failed. */
-int t46_plan_run(struct t46_plan *plan, const struct t46_state *want, const struct t46_target *target,
-		 bool *rollback_failed);
+int t46_plan_run(struct t46_plan *plan, const struct t46_target *target, bool *rollback_failed);
 
 #endif /* TUN46_PLAN_H */

@@ -38,6 +38,7 @@
 #include <netinet/in.h>
 #include "be_internal.h"
 #include "nlquery.h"
+#include "parse.h"
 
 int port_identity(const char *ifname, uint8_t mac[6], uint32_t *addr4)
 {
@@ -171,9 +172,19 @@ static int sockets_in(int ns_fd, int *nl_fd, int *sock_fd)
 	*nl_fd = nl_socket();
 	*sock_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (setns(self, CLONE_NEWNET)) {
-		/* cannot happen (we came from there); going on would act on the wrong namespace */
-		be_err("internal error: cannot return to this network namespace: %s", strerror(errno));
-		abort();
+		/* cannot happen (we came from there); going on would act on the wrong
+		 * namespace: every later write of this process is refused */
+		err = -errno;
+		netns_mark_lost();
+		be_err("internal error: cannot return to this network namespace: %s; nothing more is changed",
+		       strerror(-err));
+		close(self);
+		if (*nl_fd >= 0)
+			close(*nl_fd);
+		if (*sock_fd >= 0)
+			close(*sock_fd);
+		*nl_fd = *sock_fd = -1;
+		return err;
 	}
 	close(self);
 	if (*nl_fd < 0 || *sock_fd < 0) {
@@ -262,19 +273,17 @@ static int check_target(struct be *be, const char *ifname, enum tun46_mode mode,
 		return 0;
 	advice(&fe, via, adv, sizeof(adv));
 	if (!fe.known) {
-		be_err("warning: %s is a veth whose far end %s%s cannot be inspected (%s): if it has neither an XDP "
-		       "program nor GRO on, the kernel silently drops every frame that native XDP on %s redirects "
-		       "into %s; %s",
-		       tname, fe.name, fe.where, fe.why, via, tname, adv);
+		be_warn("%s is a veth whose far end %s%s cannot be inspected (%s): if it has neither an XDP "
+			"program nor GRO on, the kernel silently drops every frame that native XDP on %s redirects "
+			"into %s; %s",
+			tname, fe.name, fe.where, fe.why, via, tname, adv);
 		return 0;
 	}
-	be_err("%s %s in mode %s: %s is a veth whose far end %s%s has neither an XDP program nor GRO on, so the "
-	       "kernel would silently drop every frame that native XDP on %s redirects into %s; %s%s",
-	       be->force ? "warning: attaching anyway (-force)" : "cannot attach to", ifname,
-	       mode == TUN46_MODE_XDP  ? "xdp"
-	       : mode == TUN46_MODE_TC ? "tc"
-				       : "xdp-generic",
-	       tname, fe.name, fe.where, via, tname, adv, be->force ? "" : " (or use -force)");
+	t46_log(be->force ? T46_LOG_WARN : T46_LOG_ERR,
+		"%s %s in mode %s: %s is a veth whose far end %s%s has neither an XDP program nor GRO on, so the "
+		"kernel would silently drop every frame that native XDP on %s redirects into %s; %s%s",
+		be->force ? "attaching anyway (-force)" : "cannot attach to", ifname, t46_mode_name(mode), tname,
+		fe.name, fe.where, via, tname, adv, be->force ? "" : " (or use -force)");
 	return be->force ? 0 : -EOPNOTSUPP;
 }
 

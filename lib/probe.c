@@ -93,7 +93,7 @@ const char *probe_name(enum probe_feat f)
 
 static bool disabled_by_env(const char *name)
 {
-	const char *s = getenv("TUN46_PROBE_DISABLE");
+	const char *s = t46_get_opts()->probe_disable;
 	size_t n = strlen(name);
 
 	while (s && *s) {

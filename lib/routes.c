@@ -22,176 +22,6 @@
 #include <bpf/bpf.h>
 #include "be_internal.h"
 
-static uint32_t plen_mask(uint8_t plen)
-{
-	return plen ? htonl(~0u << (32 - plen)) : 0;
-}
-
-static int route_exact(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id)
-{
-	struct tun46_route_key k = {.prefixlen = plen, .addr = addr}, first, next;
-	struct tun46_route v;
-	int fd = be->map_fd[BE_MAP_ROUTES];
-
-	if (!be->loaded || plen > 32 || (addr & ~plen_mask(plen)))
-		return -ENOENT;
-	if (bpf_map_lookup_elem(fd, &k, &v))
-		return -ENOENT; /* nothing even covers it */
-	if (bpf_map_get_next_key(fd, NULL, &first))
-		return -ENOENT;
-	if (bpf_map_get_next_key(fd, &k, &next)) {
-		if (errno != ENOENT)
-			return -errno;
-		/* k is the last key */
-	} else if (!memcmp(&next, &first, sizeof(next))) {
-		return -ENOENT;
-	}
-	*peer_id = v.peer_id;
-	return 0;
-}
-
-int be_route_get(struct be *be, uint32_t addr, uint8_t plen, uint32_t *peer_id)
-{
-	return route_exact(be, addr, plen, peer_id);
-}
-
-int be_route_lookup(struct be *be, uint32_t addr, struct be_route *out)
-{
-	struct tun46_route_key k = {.prefixlen = 32, .addr = addr};
-	struct tun46_route v;
-	int plen;
-
-	if (!be->loaded || bpf_map_lookup_elem(be->map_fd[BE_MAP_ROUTES], &k, &v))
-		return -ENOENT;
-	for (plen = 32; plen >= 0; plen--) {
-		uint32_t a = addr & plen_mask(plen), id;
-
-		if (route_exact(be, a, plen, &id) == 0) {
-			out->addr = a;
-			out->plen = plen;
-			out->peer_id = id;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int route_cmp(const void *a, const void *b)
-{
-	const struct be_route *x = a, *y = b;
-	uint32_t ax = ntohl(x->addr), ay = ntohl(y->addr);
-
-	if (ax != ay)
-		return ax < ay ? -1 : 1;
-	return (int)x->plen - (int)y->plen;
-}
-
-static int grow(struct be_route **r, size_t *cap, size_t need)
-{
-	struct be_route *nr;
-	size_t c = *cap ? *cap : 1024;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	nr = realloc(*r, c * sizeof(*nr));
-	if (!nr)
-		return -ENOMEM;
-	*r = nr;
-	*cap = c;
-	return 0;
-}
-
-/* All routes with the kernel's batch lookup (4096 per call). */
-static int list_batch(int fd, struct be_route **r, size_t *cap, size_t *cnt)
-{
-	enum { CHUNK = 4096 };
-	struct tun46_route_key in_b, out_b, *keys;
-	struct tun46_route *vals;
-	bool first = true;
-	int err = 0;
-
-	keys = malloc(CHUNK * sizeof(*keys));
-	vals = malloc(CHUNK * sizeof(*vals));
-	while (keys && vals) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		uint32_t count = CHUNK, i;
-
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_b, &out_b, keys, vals, &count, &opts) ? -errno : 0;
-		if (err && err != -ENOENT)
-			break;
-		if (grow(r, cap, *cnt + count)) {
-			err = -ENOMEM;
-			break;
-		}
-		for (i = 0; i < count; i++)
-			(*r)[(*cnt)++] = (struct be_route){keys[i].addr, (uint8_t)keys[i].prefixlen, vals[i].peer_id};
-		if (err == -ENOENT) {
-			err = 0;
-			break;
-		}
-		in_b = out_b;
-		first = false;
-	}
-	if (!keys || !vals)
-		err = -ENOMEM;
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/* All routes, one key at a time. */
-static int list_slow(int fd, struct be_route **r, size_t *cap, size_t *cnt)
-{
-	struct tun46_route_key k, next;
-	struct tun46_route v;
-	void *prev = NULL;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			continue;
-		if (grow(r, cap, *cnt + 1))
-			return -ENOMEM;
-		(*r)[(*cnt)++] = (struct be_route){k.addr, (uint8_t)k.prefixlen, v.peer_id};
-	}
-	return 0;
-}
-
-static int list_batch_ok = 1;
-
-int be_route_list(struct be *be, struct be_route **out, size_t *n)
-{
-	struct be_route *r = NULL;
-	size_t cap = 0, cnt = 0;
-	int err = -EOPNOTSUPP;
-
-	*out = NULL;
-	*n = 0;
-	if (!be->loaded)
-		return 0;
-	if (list_batch_ok) {
-		err = list_batch(be->map_fd[BE_MAP_ROUTES], &r, &cap, &cnt);
-		if (err && err != -ENOMEM && cnt == 0)
-			list_batch_ok = 0;
-	}
-	if (!list_batch_ok) {
-		cnt = 0;
-		err = list_slow(be->map_fd[BE_MAP_ROUTES], &r, &cap, &cnt);
-	}
-	if (err) {
-		free(r);
-		return err;
-	}
-	if (cnt)
-		qsort(r, cnt, sizeof(*r), route_cmp);
-	*out = r;
-	*n = cnt;
-	return 0;
-}
-
 /* ---- writes ---- */
 
 struct old_route {
@@ -201,7 +31,7 @@ struct old_route {
 
 static const struct be_route *find_sorted(const struct be_route *all, size_t n, const struct be_route *k)
 {
-	return bsearch(k, all, n, sizeof(*all), route_cmp);
+	return bsearch(k, all, n, sizeof(*all), routes_cmp);
 }
 
 /* What each key of the batch holds now, for the rollback. */
@@ -213,7 +43,7 @@ static int snapshot(struct be *be, const struct be_route *r, size_t n, struct ol
 
 	if (n <= 64) {
 		for (i = 0; i < n; i++)
-			old[i].existed = route_exact(be, r[i].addr, r[i].plen, &old[i].peer_id) == 0;
+			old[i].existed = routes_exact(be, r[i].addr, r[i].plen, &old[i].peer_id) == 0;
 		return 0;
 	}
 	err = be_route_list(be, &all, &cnt);
@@ -227,22 +57,6 @@ static int snapshot(struct be *be, const struct be_route *r, size_t n, struct ol
 	}
 	free(all);
 	return 0;
-}
-
-static int mtu_cb(uint32_t id, const struct tun46_peer *p, void *arg)
-{
-	((uint16_t *)arg)[id] = peer_route_mtu(p);
-	return 0;
-}
-
-/* Route MTU of every peer id (0: no such peer), from the peers in memory. */
-static uint16_t *peer_mtus(struct be *be)
-{
-	uint16_t *m = calloc(be->max_peers, sizeof(*m));
-
-	if (m)
-		be_peer_foreach(be, mtu_cb, m);
-	return m;
 }
 
 /* Put the first cnt keys of the batch back as they were (not counted by
@@ -294,7 +108,7 @@ static int check_prefix(const struct be_route *r)
 {
 	char a[INET_ADDRSTRLEN];
 
-	if (r->plen <= 32 && !(r->addr & ~plen_mask(r->plen)))
+	if (r->plen <= 32 && !(r->addr & ~routes_plen_mask(r->plen)))
 		return 0;
 	inet_ntop(AF_INET, &r->addr, a, sizeof(a));
 	be_err("bad prefix %s/%u: the length must be 0..32 and the host bits zero", a, r->plen);
@@ -436,7 +250,7 @@ static int route_update(struct be *be, const struct be_route *r, size_t n, const
 	err = be_need_loaded(be);
 	if (err)
 		return err;
-	mtus = peer_mtus(be);
+	mtus = routes_peer_mtus(be);
 	keys = malloc(n * sizeof(*keys));
 	vals = malloc(n * sizeof(*vals));
 	old = calloc(n, sizeof(*old));
@@ -504,7 +318,7 @@ static int route_delete(struct be *be, const struct be_route *r, size_t n, bool 
 	err = be_need_loaded(be);
 	if (err)
 		return err;
-	mtus = peer_mtus(be);
+	mtus = routes_peer_mtus(be);
 	keys = malloc(n * sizeof(*keys));
 	old = calloc(n, sizeof(*old));
 	nr = malloc(n * sizeof(*nr));
@@ -586,7 +400,7 @@ void routes_close(struct be *be, bool torn_down)
 	tun = torn_down ? 0 : tundev_ifindex(be);
 	nr = tun ? malloc(be->nstale * sizeof(*nr)) : NULL;
 	for (size_t i = 0; nr && i < be->nstale; i++) {
-		if (route_exact(be, be->stale[i].addr, be->stale[i].plen, &id))
+		if (routes_exact(be, be->stale[i].addr, be->stale[i].plen, &id))
 			nr[k++] = (struct nl_route){be->stale[i].addr, be->stale[i].plen, 0};
 	}
 	if (k)
@@ -595,39 +409,4 @@ void routes_close(struct be *be, bool torn_down)
 	free(be->stale);
 	be->stale = NULL;
 	be->nstale = 0;
-}
-
-/* (Re)install the kernel routes of one peer (0: of all peers), e.g. after
- * its MTU changed or the tunnel device was recreated. */
-int routes_kernel_sync(struct be *be, uint32_t peer_id)
-{
-	struct be_route *all;
-	struct nl_route *nr;
-	uint16_t *mtus;
-	size_t cnt, i, k = 0, done;
-	uint32_t tun = tundev_ifindex(be);
-	int err;
-
-	if (!tun)
-		return 0;
-	peers_flush(be);
-	err = be_route_list(be, &all, &cnt);
-	if (err)
-		return err;
-	mtus = peer_mtus(be);
-	nr = malloc((cnt ? cnt : 1) * sizeof(*nr));
-	err = -ENOMEM;
-	if (mtus && nr) {
-		for (i = 0; i < cnt; i++) {
-			if (peer_id && all[i].peer_id != peer_id)
-				continue;
-			nr[k++] = (struct nl_route){all[i].addr, all[i].plen,
-						    all[i].peer_id < be->max_peers ? mtus[all[i].peer_id] : 0};
-		}
-		err = nl_routes(true, tun, nr, k, &done);
-	}
-	free(all);
-	free(mtus);
-	free(nr);
-	return err;
 }

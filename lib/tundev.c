@@ -45,7 +45,7 @@
 #include "be_internal.h"
 #include "ethtool.h"
 
-static void sysctl_write(const char *path, const char *val)
+void sysctl_write(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
@@ -78,7 +78,7 @@ static int sysctl_read(const char *path, char *buf, size_t len)
 #define DFLT_FORWARDING "/proc/sys/net/ipv6/conf/default/forwarding"
 
 /* Is IPv6 forwarding on for device `name`? */
-static bool ipv6_forwarding_on(const char *name)
+bool ipv6_forwarding_on(const char *name)
 {
 	char path[128], v[16];
 
@@ -263,7 +263,7 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	const char *name = TUN46_TUNDEV_NAME, *peer = TUN46_TUNPEER_NAME;
 	struct tun46_config cfg = {0}, old;
 	char path[128];
-	uint32_t key = 0, idx, peer_idx, prog_id;
+	uint32_t key = 0, idx, peer_idx;
 	bool created, made;
 	int err, prog_fd;
 
@@ -293,9 +293,9 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/router_solicitations", peer);
 	sysctl_write(path, "0");
 	if (made && !ipv6_forwarding_on(peer))
-		be_err("warning: IPv6 forwarding is off on %s (net.ipv6.conf.default.forwarding could not be used): "
-		       "the fast path's outer IPv6 lookups will fail; see `sysctl net.ipv6.conf.%s.forwarding`",
-		       peer, peer);
+		be_warn("IPv6 forwarding is off on %s (net.ipv6.conf.default.forwarding could not be used): "
+			"the fast path's outer IPv6 lookups will fail; see `sysctl net.ipv6.conf.%s.forwarding`",
+			peer, peer);
 	err = tundev_up(peer, mtu, true);
 	if (!err)
 		err = tundev_up(name, mtu, true);
@@ -311,12 +311,8 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		err = prog_fd;
 		goto fail;
 	}
-	err = prog_id_of_fd(prog_fd, &prog_id);
-	if (!err && detach_tc(peer_idx, false, 0) == 0) {
-		/* a filter left from an earlier datapath instance: replaced below */
-	}
-	if (!err)
-		err = attach_tc(peer_idx, false, prog_fd, &created);
+	detach_tc(peer_idx, false, 0); /* a filter left from an earlier datapath instance, if any */
+	err = attach_tc(peer_idx, false, prog_fd, &created);
 	close(prog_fd);
 	if (err) {
 		be_err("cannot attach tc_tun to the ingress of %s: %s", peer, strerror(-err));
@@ -350,70 +346,4 @@ fail:
 int tundev_remove(uint32_t ifindex)
 {
 	return nl_link_del(ifindex);
-}
-
-int config_bump_gen(struct be *be)
-{
-	struct tun46_config cfg;
-	uint32_t key = 0;
-
-	if (be->map_fd[BE_MAP_CONFIG] < 0)
-		return -EBADF;
-	if (bpf_map_lookup_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg))
-		return -errno;
-	cfg.gen++;
-	if (bpf_map_update_elem(be->map_fd[BE_MAP_CONFIG], &key, &cfg, BPF_EXIST))
-		return -errno;
-	return 0;
-}
-
-/* tun46p lost IPv6 forwarding (a later write of net.ipv6.conf.all.forwarding
- * rewrites every device's, or an older tun46 made the pair): the fast path's
- * outer lookups would fail.  Writing tun46p's sysctl would purge the RA
- * default routes (see the top of this file), so the pair is recreated with
- * forwarding inherited, and tun46's kernel routes are added again -- unless
- * the administrator put an address or a route of their own on tun46, which
- * deleting the device would lose: then the sysctl is written, with a
- * warning.  Runs at the end of every command that may write the state. */
-void tundev_repair(struct be *be)
-{
-	char path[128];
-	uint32_t idx = tundev_ifindex(be), nidx;
-	int own, err;
-
-	if (!idx || ipv6_forwarding_on(TUN46_TUNPEER_NAME))
-		return;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", TUN46_TUNPEER_NAME);
-	if (access(path, F_OK))
-		return; /* IPv6 disabled in this namespace: nothing to repair */
-	own = nl_dev_foreign_config(idx);
-	if (own < 0) {
-		be_err("warning: IPv6 forwarding is off on %s, so the fast path's outer IPv6 lookups fail; cannot "
-		       "inspect %s to recreate it: %s",
-		       TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME, strerror(-own));
-		return;
-	}
-	if (own == 0) {
-		err = nl_link_del(idx);
-		if (!err)
-			err = tundev_ensure(be, &nidx, peers_tun_mtu(be));
-		if (!err)
-			err = routes_kernel_sync(be, 0);
-		if (!err) {
-			be_err(
-			    "note: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); "
-			    "recreated the tunnel device %s so that it is on again without purging RA default routes",
-			    TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
-			return;
-		}
-		be_err("warning: cannot recreate the tunnel device %s: %s; the next tun46 command tries again",
-		       TUN46_TUNDEV_NAME, strerror(-err));
-		return;
-	}
-	sysctl_write(path, "1");
-	be_err("warning: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); turned it on: "
-	       "the kernel dropped this namespace's RA-learned default routes until the next RA (interfaces with "
-	       "accept_ra=2 keep theirs).  tun46 recreates its tunnel device instead when %s has no address or route "
-	       "of yours",
-	       TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
 }

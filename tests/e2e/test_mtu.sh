@@ -3,9 +3,7 @@
 # MTU with a 1500-byte IPv6 WAN (FLET'S): inner MTU 1460.  DF packets that fit
 # pass, one byte more gets ICMP frag needed (mtu = 1460) from r1, TCP with
 # large segments completes (PMTUD converges), DF-less oversize packets are
-# fragmented and delivered.  Compared (informational, where the kernel has
-# the seg6 lwtunnel) with the kernel SRv6 path, which
-# silently drops the oversize DF packet.
+# fragmented and delivered.
 . "$(dirname "$0")/lib.sh"
 e2e_require mtu
 
@@ -47,23 +45,4 @@ for mode in $E2E_MODES; do
 	topo_down
 done
 
-# -- the kernel SRv6 path for comparison (informational: no PASS or FAIL, a
-#    comment line saying what it did, or SKIP when it cannot be compared)
-if why=$(seg6_unavailable); then
-	skip "kernel_srv6/df_1433" "no kernel SRv6 path to compare with: $why"
-elif ! { topo_up && kernel_site "$R1" lan0 wan0 fd00::1 fd00::2 192.168.2.0/24 192.168.1.2 &&
-	kernel_site "$R2" lan0 wan0 fd00::2 fd00::1 192.168.1.0/24 192.168.2.2; } >"$E2E_TMP/setup.out" 2>&1; then
-	skip "kernel_srv6/df_1433" "kernel SRv6 sites not set up: $(tr '\n' ' ' <"$E2E_TMP/setup.out" | head -c 300)"
-else
-	nsx "$H1" ping -c 1 -W 2 192.168.2.2 >/dev/null 2>&1
-	out=$(nsx "$H1" ping -n -c 1 -W 2 -M do -s 1433 192.168.2.2 2>&1)
-	if echo "$out" | grep -q 'Frag needed'; then
-		echo "# kernel SRv6 path: ping -M do -s 1433 answered frag needed: $(echo "$out" | grep From)"
-	elif echo "$out" | grep -q ' 0 received'; then
-		echo "# kernel SRv6 path: ping -M do -s 1433 silently lost (no ICMP): the black hole tun46 avoids"
-	else
-		echo "# kernel SRv6 path: ping -M do -s 1433 printed: $(echo "$out" | tr '\n' '|')"
-	fi
-fi
-topo_down
 e2e_finish

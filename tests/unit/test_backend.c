@@ -258,7 +258,7 @@ static int test_routes(struct be *be)
 	return 0;
 }
 
-/* TUN46_FAIL_AFTER: a failed batch leaves maps and kernel routes as they were */
+/* t46_lib_opts.fail_after (TUN46_FAIL_AFTER): a failed batch leaves maps and kernel routes as they were */
 static int test_rollback(void)
 {
 	const char *t = "backend_fail_after_rollback";
@@ -270,9 +270,9 @@ static int test_rollback(void)
 	for (i = 0; i < 10; i++)
 		r[i] = (struct be_route){htonl(0x0b000000 + (i << 8)), 24, 1};
 	r[9] = (struct be_route){a4("192.168.2.0"), 24, 1}; /* exists: must keep its value */
-	setenv("TUN46_FAIL_AFTER", "5", 1);
+	t46_set_opts(&(struct t46_lib_opts){.fail_after = "5"});
 	CHECK(t, be_open(&be, NULL) == 0, "open");
-	unsetenv("TUN46_FAIL_AFTER");
+	t46_set_opts(NULL);
 	err = be_route_update(be, r, 10);
 	CHECK(t, err == -ENOSPC, "injected failure not reported: %d", err);
 	CHECK(t, be_route_list(be, &list, &n) == 0 && n == 2, "routes after rollback: %zu, want 2", n);
@@ -400,16 +400,36 @@ static int test_stats(struct be *be)
 		free(fv);
 		close(ffd);
 	}
-	CHECK(t, be_stats_reset(be) == 0, "reset");
-	CHECK(t, be_stats_read(be, &e, &n) == 0, "read again");
-	for (i = 0; i < (int)n; i++)
-		CHECK(t, e[i].sum.c[TUN46_C_ENCAP_PACKETS] == 0, "not reset");
-	free(e);
+	{ /* reset: what was non-zero just before is zero after, in the map itself too */
+		uint64_t before = 0, after = 0, left = 0;
+
+		CHECK(t, bpf_map_lookup_elem(fd, &k, vals) == 0, "seeded entry vanished");
+		for (i = 0; i < ncpu; i++)
+			before += vals[i].c[TUN46_C_ENCAP_PACKETS];
+		CHECK(t, before == (uint64_t)ncpu * (ncpu + 1) / 2, "seeded entry holds %llu before the reset",
+		      (unsigned long long)before);
+		CHECK(t, be_stats_reset(be) == 0, "reset");
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (i = 0; i < ncpu; i++)
+				after += vals[i].c[TUN46_C_ENCAP_PACKETS];
+		CHECK(t, after == 0, "the seeded entry still holds %llu after the reset", (unsigned long long)after);
+		CHECK(t, be_stats_read(be, &e, &n) == 0, "read again");
+		for (i = 0; i < (int)n; i++)
+			left += e[i].sum.c[TUN46_C_ENCAP_PACKETS] + e[i].sum.c[TUN46_C_STATS_MAP_FULL];
+		CHECK(t, left == 0, "%llu counted after the reset", (unsigned long long)left);
+		free(e);
+	}
 	bpf_map_delete_elem(fd, &k);
 	close(fd);
 	free(vals);
 	UNIT_PASS(t);
 	return 0;
+}
+
+static void print_stderr(enum t46_log_level level, const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "tun46: %s%s\n", level == T46_LOG_WARN ? "warning: " : "", msg);
 }
 
 static long memlock_of(struct be *be, const char *map)
@@ -701,6 +721,7 @@ int main(void)
 	struct be *be;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	t46_set_print(print_stderr, NULL); /* the library's messages, for the log of a failure */
 	if (geteuid() != 0) {
 		UNIT_SKIP("backend", "needs root (network namespaces, BPF)");
 		return 0;

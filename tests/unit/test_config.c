@@ -308,7 +308,7 @@ static long apply(struct fake *f, const struct t46_target *t, const char *text, 
 	memset(&errs, 0, sizeof(errs));
 	if (t46_plan_build(&live, &want, t, FAKE_PEERS, &plan, &errs)) {
 		rc = (long)errs.total;
-	} else if (t46_plan_run(&plan, &want, t, &rbf)) {
+	} else if (t46_plan_run(&plan, t, &rbf)) {
 		rc = rbf ? -3 : -1;
 	}
 	if (summary) {
