@@ -6,6 +6,7 @@
 
 #include "exec.h"
 #include "output.h"
+#include "sanity.h"
 
 static void print_peer(uint32_t id, const struct tun46_peer *p)
 {
@@ -98,7 +99,9 @@ static int find_remote(uint32_t id, const struct tun46_peer *p, void *arg)
 
 static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
-	struct be *be = t46_ctx_be(ctx, T46_BE_LOAD);
+	/* loaded only once the peer passed its checks: a refused first peer
+	 * leaves the namespace as it was */
+	struct be *be = t46_ctx_be(ctx, T46_BE_WRITE);
 	struct tun46_peer p;
 	uint32_t id = 0;
 	bool exists;
@@ -106,7 +109,7 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 
 	if (!be)
 		return T46_EXIT_ERR;
-	err = be_peer_find(be, c->name, &id);
+	err = be_loaded(be) ? be_peer_find(be, c->name, &id) : -ENOENT;
 	if (err && err != -ENOENT)
 		return T46_EXIT_ERR;
 	exists = !err;
@@ -134,10 +137,6 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 	memcpy(p.name, c->name, sizeof(p.name));
 	if ((p.flags & TUN46_PEER_F_LOCAL_AUTO) && be_local_auto(be, &p.remote, &p.local))
 		return T46_EXIT_ERR;
-	if (!memcmp(&p.local, &p.remote, sizeof(p.local))) {
-		t46_error(ctx, "peer %s: local and remote are the same address", c->name);
-		return T46_EXIT_ERR;
-	}
 	struct remote_arg r = {.self = exists ? id : 0, .remote = &p.remote};
 
 	if (be_peer_foreach(be, find_remote, &r) < 0) /* returns 1 when find_remote stopped it */
@@ -149,6 +148,11 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 			  t46_fmt_addr6(&p.remote, a, sizeof(a)), r.other);
 		return T46_EXIT_ERR;
 	}
+	/* local = remote, an address this router does not own, roles swapped... (lib/sanity.c) */
+	if (t46_sanity_peer_emit(be, &p, p.flags & TUN46_PEER_F_LOCAL_AUTO))
+		return T46_EXIT_ERR;
+	if (!(be = t46_ctx_be(ctx, T46_BE_LOAD)))
+		return T46_EXIT_ERR;
 	if (!exists && be_peer_alloc_id(be, &id))
 		return T46_EXIT_ERR;
 	p.flags |= TUN46_PEER_F_ACTIVE;

@@ -231,6 +231,7 @@ const char *lbmsg_reason(char *out, size_t len); /* "" when libbpf said nothing 
 
 /* errors */
 void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void be_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* "tun46: warning: ..." */
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */
 
 #endif /* TUN46_BE_INTERNAL_H */

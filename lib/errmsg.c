@@ -17,6 +17,19 @@ void be_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A warning: the command goes on.  (Lead: reconcile with the print
+ * callback's warning level when the library gets one.) */
+void be_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tun46: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* Print the message for err (negative errno) about `what`; permission errors
  * get the one message every command gives for them.  Returns err. */
 int be_err_perm(int err, const char *what)

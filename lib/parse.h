@@ -45,7 +45,11 @@ size_t t46_content_len(const char *line, size_t len);
 bool t46_parse_u32(const char *s, uint32_t *out);
 
 /* Typed values.  Each returns 0 or -1 with e filled (tok = tok). */
+/* An IPv6 tunnel endpoint: refused when t46_addr6_endpoint_problem says why. */
 int t46_parse_addr6(const char *s, int tok, union tun46_addr6 *out, struct t46_err *e);
+/* "a link-local address (fe80::/10), ...", "a multicast address (ff00::/8)",
+ * unspecified, loopback, IPv4-mapped; NULL for a global unicast address. */
+const char *t46_addr6_endpoint_problem(const union tun46_addr6 *a);
 int t46_parse_addr4(const char *s, int tok, uint32_t *out, struct t46_err *e);
 /* PREFIX4: a.b.c.d/len (0..32) or a bare address (= /32).  Host bits set
  * are refused; the message names the normalised prefix. */
