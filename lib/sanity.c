@@ -643,17 +643,31 @@ size_t t46_sanity_plan(const struct t46_state *live, const struct t46_state *wan
 		return 0;
 	}
 	view_want(&v, want);
+	/* ports attached, re-attached or detached: every peer meets new roles */
+	bool links_change = plan->links_add || plan->links_change || plan->links_del;
+	bool *done = calloc(want->npeers + 1, sizeof(*done));
+
 	for (size_t k = 0; k < plan->nops; k++) {
 		const struct t46_op *op = &plan->ops[k];
 
-		if (op->kind == T46_OP_PEER_SET && op->want >= 0 && (size_t)op->want < want->npeers)
+		if (op->kind == T46_OP_PEER_SET && op->want >= 0 && (size_t)op->want < want->npeers) {
 			check_one(&v, &op->newp, want->peers[op->want].line, op->auto_later, errs, &refused);
-		else if (op->kind == T46_OP_ROUTE_SET)
+			if (done)
+				done[op->want] = true;
+		} else if (op->kind == T46_OP_ROUTE_SET)
 			for (size_t i = 0; i < op->n; i++)
 				if (op->r[i].want >= 0 && (size_t)op->r[i].want < want->npeers)
 					check_route(&v, op->r[i].addr, op->r[i].plen, want->peers[op->r[i].want].p.name,
 						    &rw);
 	}
+	for (size_t j = 0; links_change && done && j < want->npeers; j++) {
+		/* unchanged peers: as they are live (local auto resolved then) */
+		const struct st_peer *l = st_find_peer(live, want->peers[j].p.name);
+
+		if (!done[j] && l)
+			check_one(&v, &l->p, want->peers[j].line, false, errs, &refused);
+	}
+	free(done);
 	if (rw.more)
 		be_warn("... and %zu more routes inside this router's own subnets", rw.more);
 	for (size_t i = 0; i < live->nlinks; i++)
