@@ -389,20 +389,15 @@ static int route6_nl(void *arg, const union tun46_addr6 *dst, uint32_t *oif)
 	struct nlmsghdr *n = (struct nlmsghdr *)buf;
 	struct rtmsg *rtm = NLMSG_DATA(n);
 	struct route_ans ans = {0};
-	int fd, err;
+	int fd = *(int *)arg, err;
 
-	(void)arg;
 	n->nlmsg_len = NLMSG_LENGTH(sizeof(*rtm));
 	n->nlmsg_type = RTM_GETROUTE;
 	n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	rtm->rtm_family = AF_INET6;
 	rtm->rtm_dst_len = 128;
 	nl_put_attr(n, RTA_DST, dst->b, 16);
-	fd = nl_socket();
-	if (fd < 0)
-		return fd;
 	err = nl_talk_fd(fd, n, route_cb, &ans);
-	close(fd);
 	if (err)
 		return err;
 	if (!ans.found)
@@ -433,21 +428,32 @@ int t46_netview_read(struct t46_netview *v)
 	int fd, err;
 
 	memset(v, 0, sizeof(*v));
-	v->route6 = route6_nl;
 	fd = nl_socket();
 	if (fd < 0)
 		return fd;
 	err = dump(fd, RTM_GETLINK, link_cb, v);
 	if (!err)
 		err = dump(fd, RTM_GETADDR, addr_cb, v);
-	close(fd);
-	if (err)
+	if (!err && !(v->route_arg = malloc(sizeof(int))))
+		err = -ENOMEM;
+	if (err) {
+		close(fd);
 		t46_netview_free(v);
-	return err;
+		return err;
+	}
+	*(int *)v->route_arg = fd; /* kept for the route lookups */
+	v->route6 = route6_nl;
+	return 0;
 }
 
 void t46_netview_free(struct t46_netview *v)
 {
+	if (v->route6 == route6_nl && v->route_arg) {
+		close(*(int *)v->route_arg);
+		free(v->route_arg);
+	}
+	v->route6 = NULL;
+	v->route_arg = NULL;
 	free(v->ifs);
 	free(v->addrs);
 	v->ifs = NULL;

@@ -70,7 +70,8 @@ struct t46_netview {
 };
 
 /* Read the current namespace's interfaces and addresses (rtnetlink dumps;
- * changes nothing); no port is marked attached. */
+ * changes nothing); no port is marked attached.  The view keeps a netlink
+ * socket for its route lookups: t46_netview_free closes it. */
 int t46_netview_read(struct t46_netview *v);
 void t46_netview_free(struct t46_netview *v);
 /* Mark ifname attached with role; -ENODEV if no such interface here. */
