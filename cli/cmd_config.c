@@ -11,6 +11,7 @@
 #include "live.h"
 #include "output.h"
 #include "plan.h"
+#include "sanity.h"
 
 static int load(struct t46_ctx *ctx, const char *file, struct t46_state *want, struct t46_cfg_errs *errs)
 {
@@ -51,6 +52,18 @@ static int config_check(struct t46_ctx *ctx, const struct t46_cmd *c)
 	if (!errs || load(ctx, c->file, &want, errs)) {
 		free(errs);
 		return T46_EXIT_ERR;
+	}
+	/* against this host (-n: that namespace) when the file's ports are here;
+	 * reads only (lib/sanity.c) */
+	if (!errs->total && (!ctx->netns || t46_ctx_be(ctx, T46_BE_READ))) {
+		bool host;
+
+		t46_sanity_file(&want, errs, &host);
+		if (!host && !out_json())
+			t46_error(ctx,
+				  "note: %s attaches ports this host does not have: its addresses and roles are "
+				  "not checked here",
+				  c->file);
 	}
 	out_open_obj(NULL);
 	out_str("file", "%s:", c->file);

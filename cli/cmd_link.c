@@ -5,6 +5,7 @@
 
 #include "exec.h"
 #include "output.h"
+#include "sanity.h"
 
 static void print_link(const struct be_link *l)
 {
@@ -78,6 +79,7 @@ int t46_cmd_link(struct t46_ctx *ctx, const struct t46_cmd *c)
 				  c->ifname);
 			return T46_EXIT_ERR;
 		}
+		t46_sanity_detach_emit(be, c->ifname); /* the last WAN while peers are configured */
 		return be_link_detach(be, c->ifname) ? T46_EXIT_ERR : T46_EXIT_OK;
 	default:
 		return link_show(ctx, c);

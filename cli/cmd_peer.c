@@ -8,6 +8,7 @@
 #include "exec.h"
 #include "names.h"
 #include "output.h"
+#include "sanity.h"
 
 /* "3.2s", "4m05s", "2h07m", "3d04h" */
 static void fmt_ago(uint64_t ns, char *buf, size_t len)
@@ -144,7 +145,9 @@ static int find_remote(uint32_t id, const struct tun46_peer *p, void *arg)
 
 static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 {
-	struct be *be = t46_ctx_be(ctx, T46_BE_LOAD);
+	/* loaded only once the peer passed its checks: a refused first peer
+	 * leaves the namespace as it was */
+	struct be *be = t46_ctx_be(ctx, T46_BE_WRITE);
 	struct t46_name_rec rec, old;
 	struct tun46_peer p;
 	uint32_t id = 0;
@@ -153,7 +156,7 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 
 	if (!be)
 		return T46_EXIT_ERR;
-	err = be_peer_find(be, c->name, &id);
+	err = be_loaded(be) ? be_peer_find(be, c->name, &id) : -ENOENT;
 	if (err && err != -ENOENT)
 		return T46_EXIT_ERR;
 	exists = !err;
@@ -202,12 +205,6 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 	}
 	if ((p.flags & TUN46_PEER_F_LOCAL_AUTO) && be_local_auto(be, &p.remote, &p.local))
 		return T46_EXIT_ERR;
-	struct t46_err le = {0};
-
-	if (t46_peer_check_local(&p, &le)) {
-		t46_error(ctx, "peer %s: %s", c->name, le.msg);
-		return T46_EXIT_ERR;
-	}
 	struct remote_arg r = {.self = exists ? id : 0, .remote = &p.remote};
 
 	if (be_peer_foreach(be, find_remote, &r) < 0) /* returns 1 when find_remote stopped it */
@@ -219,6 +216,11 @@ static int peer_write(struct t46_ctx *ctx, const struct t46_cmd *c)
 			  t46_fmt_addr6(&p.remote, a, sizeof(a)), r.other);
 		return T46_EXIT_ERR;
 	}
+	/* local = remote, an address this router does not own, roles swapped... (lib/sanity.c) */
+	if (t46_sanity_peer_emit(be, &p, p.flags & TUN46_PEER_F_LOCAL_AUTO))
+		return T46_EXIT_ERR;
+	if (!(be = t46_ctx_be(ctx, T46_BE_LOAD)))
+		return T46_EXIT_ERR;
 	if (!exists && be_peer_alloc_id(be, &id))
 		return T46_EXIT_ERR;
 	p.flags |= TUN46_PEER_F_ACTIVE;

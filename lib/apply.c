@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "sanity.h"
 #include "live.h"
 #include "names.h"
 
@@ -147,6 +148,8 @@ int t46_config_apply_state(struct be *be, struct t46_state *want, struct t46_cfg
 				add_err(errs, l ? l->line : 0, op->ifname, "no interface named %s in this namespace",
 					op->ifname);
 		}
+		/* what would give a dead tunnel: refused or warned (sanity.c) */
+		t46_sanity_plan(&live, want, plan, errs);
 	}
 	if (errs->total) {
 		err = -EINVAL;

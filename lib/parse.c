@@ -93,6 +93,26 @@ bool t46_parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
+/* What is wrong with an address as a tunnel endpoint (a phrase for a
+ * message), or NULL when it is a usable global unicast address.  The one
+ * home of this rule: the parser and lib/sanity.c use it. */
+const char *t46_addr6_endpoint_problem(const union tun46_addr6 *a)
+{
+	static const uint8_t zero[16], loop[16] = {[15] = 1}, mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (!memcmp(a->b, zero, 16))
+		return "the unspecified address";
+	if (!memcmp(a->b, loop, 16))
+		return "the loopback address";
+	if (a->b[0] == 0xff)
+		return "a multicast address (ff00::/8)";
+	if (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80)
+		return "a link-local address (fe80::/10), valid on one link only";
+	if (!memcmp(a->b, mapped, 12))
+		return "an IPv4-mapped address (::ffff:0:0/96)";
+	return NULL;
+}
+
 int t46_parse_addr6(const char *s, int tok, union tun46_addr6 *out, struct t46_err *e)
 {
 	union tun46_addr6 a;
@@ -101,18 +121,10 @@ int t46_parse_addr6(const char *s, int tok, union tun46_addr6 *out, struct t46_e
 		t46_err_set(e, tok, s, "\"%s\" is not an IPv6 address (example: 2001:db8::1)", s);
 		return -1;
 	}
-	if (a.b[0] == 0xff) {
-		t46_err_set(e, tok, s, "\"%s\" is a multicast address; a tunnel endpoint must be unicast", s);
-		return -1;
-	}
-	static const uint8_t zero[16], loop[16] = {[15] = 1};
-	if (!memcmp(a.b, zero, 16) || !memcmp(a.b, loop, 16)) {
-		t46_err_set(e, tok, s, "\"%s\" cannot be a tunnel endpoint (unspecified or loopback)", s);
-		return -1;
-	}
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-	if (!memcmp(a.b, mapped, 12)) {
-		t46_err_set(e, tok, s, "\"%s\" is an IPv4-mapped address; give a real IPv6 address", s);
+	const char *why = t46_addr6_endpoint_problem(&a);
+
+	if (why) {
+		t46_err_set(e, tok, s, "\"%s\" is %s; a tunnel endpoint needs a global unicast IPv6 address", s, why);
 		return -1;
 	}
 	*out = a;

@@ -45,6 +45,7 @@ size_t t46_content_len(const char *line, size_t len);
 bool t46_parse_u32(const char *s, uint32_t *out);
 
 /* Typed values.  Each returns 0 or -1 with e filled (tok = tok). */
+/* An IPv6 tunnel endpoint: refused when t46_addr6_endpoint_problem says why. */
 int t46_parse_addr6(const char *s, int tok, union tun46_addr6 *out, struct t46_err *e);
 /* A DNS host name (RFC 1123: labels of letters, digits and '-', not starting
  * or ending with '-', 1..63 characters each, 253 in all, an optional final
@@ -54,6 +55,9 @@ bool t46_is_hostname(const char *s);
 /* remote: an IPv6 literal (into *out, name[0] = 0) or a host name (into
  * name, *out untouched); a literal is always taken as a literal. */
 int t46_parse_remote(const char *s, int tok, union tun46_addr6 *out, char name[T46_HOST_LEN], struct t46_err *e);
+/* "a link-local address (fe80::/10), ...", "a multicast address (ff00::/8)",
+ * unspecified, loopback, IPv4-mapped; NULL for a global unicast address. */
+const char *t46_addr6_endpoint_problem(const union tun46_addr6 *a);
 int t46_parse_addr4(const char *s, int tok, uint32_t *out, struct t46_err *e);
 /* PREFIX4: a.b.c.d/len (0..32) or a bare address (= /32).  Host bits set
  * are refused; the message names the normalised prefix. */
