@@ -109,19 +109,6 @@ int be_libbpf_warn(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return level == LIBBPF_DEBUG ? be_libbpf_debug(level, fmt, ap) : libbpf_line(T46_LOG_WARN, fmt, ap);
 }
 
-/* A warning: the command goes on.  (Lead: reconcile with the print
- * callback's warning level when the library gets one.) */
-void be_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tun46: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Print the message for err (negative errno) about `what`; permission errors
  * get the one message every command gives for them.  Returns err. */
 int be_err_perm(int err, const char *what)
