@@ -22,7 +22,8 @@ void t46_error(const struct t46_ctx *ctx, const char *fmt, ...)
 struct be *t46_ctx_be(struct t46_ctx *ctx, enum t46_be_use use)
 {
 	bool write = use != T46_BE_READ;
-	struct be_opts opts = {.netns = ctx->netns, .readonly = !write, .force = ctx->force};
+	struct be_opts opts = {
+	    .netns = ctx->netns, .readonly = !write, .force = ctx->force, .migrate = ctx->migrate, .op = ctx->op};
 
 	if (ctx->be && write && !ctx->be_write) {
 		be_close(ctx->be); /* reopen for writing */
@@ -58,6 +59,8 @@ int t46_run(struct t46_ctx *ctx, int argc, char **argv)
 	struct t46_err e = {0};
 	struct t46_cmd c;
 
+	if (!ctx->be && argc > 0) /* the command the state is opened for: named in the journal */
+		snprintf(ctx->op, sizeof(ctx->op), "%s%s%.20s", argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 	if (t46_cmd_parse(argc, argv, &c, &e)) {
 		t46_error(ctx, "%s", e.msg);
 		if (!ctx->where && c.obj && c.obj != T46_OBJ_HELP)
