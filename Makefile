@@ -37,6 +37,7 @@ endif
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -target bpf \
 	-D__TARGET_ARCH_x86 -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+BPF_CFLAGS += $(BPF_EXTRA) # e.g. -DTUN46_BUILD_SALT=1: a different object (tests/e2e/test_upgrade.sh)
 
 LIBBPF_CFLAGS := $(shell $(PKGCONF) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKGCONF) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz

@@ -44,6 +44,12 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#ifdef TUN46_BUILD_SALT
+/* Test builds only (tests/e2e/test_upgrade.sh: make BPF_EXTRA=-DTUN46_BUILD_SALT=N):
+ * another object, so another build id, whose programs the upgrade replaces. */
+const volatile __u32 tun46_build_salt = TUN46_BUILD_SALT;
+#endif
+
 /* ------------------------------------------------------------------ XDP */
 
 static __always_inline struct tun46_config *config_get(void)

@@ -18,7 +18,10 @@ void t46_cli_print(enum t46_log_level level, const char *msg, void *arg)
 		return;
 	}
 	fprintf(stderr, "tun46: %s%s%s%s\n", ctx && ctx->where ? ctx->where : "", ctx && ctx->where ? ": " : "",
-		level == T46_LOG_WARN ? "warning: " : "", msg);
+		level == T46_LOG_WARN	? "warning: "
+		: level == T46_LOG_INFO ? "note: "
+					: "",
+		msg);
 }
 
 void t46_error(const struct t46_ctx *ctx, const char *fmt, ...)
@@ -35,7 +38,8 @@ void t46_error(const struct t46_ctx *ctx, const char *fmt, ...)
 struct be *t46_ctx_be(struct t46_ctx *ctx, enum t46_be_use use)
 {
 	bool write = use != T46_BE_READ;
-	struct be_opts opts = {.netns = ctx->netns, .readonly = !write, .force = ctx->force};
+	struct be_opts opts = {
+	    .netns = ctx->netns, .readonly = !write, .force = ctx->force, .migrate = ctx->migrate, .op = ctx->op};
 
 	if (ctx->be && write && !ctx->be_write) {
 		be_close(ctx->be); /* reopen for writing */

@@ -21,6 +21,8 @@
 
 struct t46_ctx {
 	bool json, pretty, stats, force;
+	bool migrate;	   /* -migrate: rebuild a state of an incompatible layout */
+	char op[40];	   /* the command being run, for the backend's journal */
 	const char *netns; /* -n NETNS */
 	struct be *be;
 	bool be_write;	   /* be was opened for writing */

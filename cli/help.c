@@ -10,7 +10,7 @@ void t46_usage(FILE *f)
 	      "       tun46 [-force] -batch FILE\n"
 	      "where  OBJECT := { link | peer | route | stats | config | help }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -n[etns] NETNS | -force |\n"
-	      "                    -V[ersion] | -h[elp] }\n"
+	      "                    -mi[grate] | -V[ersion] | -h[elp] }\n"
 	      "Objects and commands may be abbreviated to a unique prefix.\n"
 	      "Exit status: 0 success, 1 error, 2 usage error.  See tun46(8).\n",
 	      f);

@@ -65,6 +65,8 @@ int main(int argc, char **argv)
 			ctx.netns = argv[i];
 		} else if (opt_is(a, "force", 1)) {
 			ctx.force = true;
+		} else if (opt_is(a, "migrate", 2)) {
+			ctx.migrate = true;
 		} else if (opt_is(a, "batch", 1)) {
 			if (++i >= argc) {
 				fprintf(stderr, "tun46: -batch needs a FILE (- for standard input)\n");

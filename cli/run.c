@@ -9,6 +9,8 @@ int t46_run(struct t46_ctx *ctx, int argc, char **argv)
 	struct t46_err e = {0};
 	struct t46_cmd c;
 
+	if (!ctx->be && argc > 0) /* the command the state is opened for: named in the journal */
+		snprintf(ctx->op, sizeof(ctx->op), "%s%s%.20s", argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 	if (t46_cmd_parse(argc, argv, &c, &e)) {
 		t46_error(ctx, "%s", e.msg);
 		if (!ctx->where && c.obj && c.obj != T46_OBJ_HELP)

@@ -73,3 +73,56 @@ int detach_xdp(uint32_t ifindex, int prog_fd, bool generic)
 
 	return bpf_xdp_detach((int)ifindex, flags, &opts);
 }
+
+/* Replace the XDP program old_fd names on ifindex by new_fd, atomically
+ * (XDP_FLAGS_REPLACE: the kernel refuses with -EEXIST when another program is
+ * there by then, so nobody else's program is ever replaced). */
+int replace_xdp(uint32_t ifindex, int old_fd, int new_fd, bool generic)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+	uint32_t flags = (generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE) | XDP_FLAGS_REPLACE;
+
+	return bpf_xdp_attach((int)ifindex, new_fd, flags, &opts);
+}
+
+/* The program attached in that XDP mode (0: none). */
+int query_xdp(uint32_t ifindex, bool generic, uint32_t *prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err = bpf_xdp_query((int)ifindex, 0, &q);
+
+	*prog_id = 0;
+	if (err)
+		return err;
+	*prog_id = generic ? q.skb_prog_id : q.drv_prog_id;
+	return 0;
+}
+
+/* The program of tun46's TC filter (handle/prio), 0 when there is none. */
+int query_tc(uint32_t ifindex, bool egress, uint32_t *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = TUN46_TC_HANDLE, .priority = TUN46_TC_PRIO);
+	int err = bpf_tc_query(&hook, &q);
+
+	*prog_id = 0;
+	if (err == -ENOENT || err == -EINVAL) /* no filter, or no clsact */
+		return 0;
+	if (err)
+		return err;
+	*prog_id = q.prog_id;
+	return 0;
+}
+
+/* Replace the program of tun46's TC filter in place (cls_bpf swaps it under
+ * RCU: every packet sees the old or the new program). */
+int replace_tc(uint32_t ifindex, bool egress, int new_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TUN46_TC_HANDLE, .priority = TUN46_TC_PRIO, .prog_fd = new_fd,
+		    .flags = BPF_TC_F_REPLACE);
+
+	return bpf_tc_attach(&hook, &opts);
+}

@@ -49,6 +49,9 @@ int be_open(struct be **bep, const struct be_opts *opts)
 		be->map_fd[i] = -1;
 	be->readonly = opts && opts->readonly;
 	be->force = opts && opts->force;
+	be->migrate = opts && opts->migrate;
+	if (opts && opts->op)
+		snprintf(be->op, sizeof(be->op), "%s", opts->op);
 	be->max_peers = opt_max_peers();
 	be->peer_hint = 1;
 	libbpf_set_print(be_libbpf_debug);
@@ -70,22 +73,42 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	err = pin_dir_path(be);
 	if (err)
 		goto fail;
+	gc_dead_namespaces(be); /* pins of deleted namespaces go on any run (cheap: gc.c) */
 	err = lock_take(be, !be->readonly);
 	if (err == -ENOENT && be->readonly)
 		goto nostate;
+	if (err)
+		goto fail;
+	err = layout_check(be); /* an incompatible state is refused (or, with -migrate, rebuilt) */
+	if (!err && be->migrate_needed)
+		err = migrate_begin(be);
 	if (err)
 		goto fail;
 	err = maps_open_pinned(be);
 	if (!err) {
 		be->loaded = true;
 		be->max_peers = maps_max_entries(be->map_fd[BE_MAP_PEERS]);
+		err = layout_upgrade(be); /* another build's programs: replaced in place */
+		if (!err)
+			err = journal_recover(be); /* a writer killed half way: repaired */
+		if (err)
+			goto fail;
+		journal_begin(be);
 	} else if (err != -ENOENT) {
 		goto fail;
+	}
+	if (be->mig) { /* -migrate: the new state now, whatever the command */
+		err = be_ensure_loaded(be);
+		if (err)
+			goto fail;
 	}
 nostate:
 	*bep = be;
 	return 0;
 fail:
+	maps_close(be);
+	peers_cache_drop(be);
+	migrate_free(be);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)
 		close(be->bpffs_fd);
@@ -140,6 +163,8 @@ void be_close(struct be *be)
 			rmdir(be->pin_dir); /* only if empty: nothing was loaded */
 		}
 	}
+	journal_end(be);
+	migrate_free(be);
 	maps_close(be);
 	peers_cache_drop(be);
 	free(be->stale);

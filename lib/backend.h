@@ -28,6 +28,8 @@ struct be_opts {
 	const char *netns; /* -n NETNS: name under /run/netns, or NULL for the current one */
 	bool readonly;	   /* show/stats/config check: never load or create anything */
 	bool force;	   /* -force: link attach only warns when the veth far-end check fails */
+	bool migrate;	   /* -migrate: rebuild a state of an incompatible layout instead of refusing it */
+	const char *op;	   /* what the command does ("config apply"), recorded while it runs (journal) */
 };
 
 /* Open the state of the current (or opts->netns) network namespace and take

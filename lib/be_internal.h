@@ -84,6 +84,12 @@ struct be {
 	bool skip_kernel_routes;
 	struct be_route *stale;
 	size_t nstale;
+	/* layout.c / journal.c */
+	bool migrate;		       /* -migrate: an incompatible state is rebuilt, not refused */
+	bool migrate_needed;	       /* layout_check found one */
+	char op[TUN46_JOURNAL_OP_LEN]; /* the command, for the journal */
+	bool journal_on;	       /* journal_begin wrote it */
+	struct migrate_snap *mig;      /* migrate.c: what is carried over, until migrate_finish */
 };
 
 /* netns.c */
@@ -131,11 +137,48 @@ int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const
 int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_t n, size_t *done);
 uint32_t maps_max_entries(int fd);
 int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
+void maps_want(enum be_map_idx m, uint32_t *key, uint32_t *val); /* the sizes this tun46 needs */
 int prog_open_pinned(const struct be *be, enum be_prog_idx p);
 int prog_id_of_fd(int fd, uint32_t *id);
 
 /* load.c */
 int load_and_pin(struct be *be);
+/* Load the object reusing every pinned map (a missing one is created and
+ * pinned); prog_fd[]: its programs, not pinned (the caller closes them). */
+int load_programs(struct be *be, int prog_fd[BE_PROG__MAX]);
+int pin_prog_fd(struct be *be, enum be_prog_idx p, int fd); /* replaces the pin atomically (rename) */
+uint64_t load_build_id(void);				    /* hash of this build's BPF object; 0: none */
+
+/* layout.c: the layout version, the build id and the journal (tun46_layout),
+ * hitless upgrade and the adoption of tun46's own programs */
+#define TUN46_LAYOUT_PIN "tun46_layout"
+int layout_check(struct be *be); /* before the maps are opened: -EPROTO (message printed) when incompatible */
+int layout_read(struct be *be, struct tun46_layout *l); /* -ENOENT: a layout-1 state */
+int layout_write(struct be *be, uint64_t build_id);	/* version and build id; the journal is kept */
+int layout_upgrade(struct be *be);			/* another build's programs are pinned: replace them in place */
+int layout_after_load(struct be *be);			/* recorded hooks get the programs just pinned */
+int adopt_hook(struct be *be, const char *ifname, uint32_t ifindex, bool xdp, bool generic, int new_fd, int err);
+int layout_journal(struct be *be, bool set, struct tun46_layout *out); /* journal.c's record */
+/* Make every recorded hook run the pinned programs (prog_fd[]), replacing
+ * tun46's own programs found there atomically; *n: hooks replaced. */
+int programs_replace(struct be *be, const int prog_fd[BE_PROG__MAX], unsigned int *n);
+/* Who owns program prog_id: 2 = tun46, using this state's maps; 1 = tun46,
+ * another (lost) state's; 0 = not tun46's; -errno. */
+int prog_owner(struct be *be, uint32_t prog_id);
+
+/* migrate.c: -migrate of an incompatible state: read what can be read and
+ * remove the old state (begin), write it into the new one (finish, at the end
+ * of be_ensure_loaded) */
+int migrate_begin(struct be *be);
+int migrate_finish(struct be *be);
+void migrate_free(struct be *be);
+
+/* journal.c: a write command killed half way, found and repaired */
+void journal_begin(struct be *be);
+void journal_end(struct be *be);
+int journal_recover(struct be *be); /* the journal is set: report and repair */
+/* Bring the kernel routes through the tunnel device in line with tun46_routes. */
+int routes_reconcile(struct be *be, size_t *added, size_t *deleted);
 
 /* tundev.c */
 void sysctl_write(const char *path, const char *val);
@@ -153,6 +196,10 @@ int detach_tc(uint32_t ifindex, bool egress, uint32_t expect_prog_id);
 int destroy_clsact(uint32_t ifindex);
 int attach_xdp(uint32_t ifindex, int prog_fd, bool generic);
 int detach_xdp(uint32_t ifindex, int prog_fd, bool generic);
+int replace_xdp(uint32_t ifindex, int old_fd, int new_fd, bool generic);
+int query_xdp(uint32_t ifindex, bool generic, uint32_t *prog_id); /* 0: none */
+int query_tc(uint32_t ifindex, bool egress, uint32_t *prog_id);	  /* tun46's handle/prio; 0: none */
+int replace_tc(uint32_t ifindex, bool egress, int new_fd);
 
 /* nl.c: rtnetlink */
 struct nl_route {

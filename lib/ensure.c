@@ -32,14 +32,29 @@ int be_ensure_loaded(struct be *be)
 		}
 		be->loaded = true;
 		be->max_peers = maps_max_entries(be->map_fd[BE_MAP_PEERS]);
-		probe_apply(be, &pr); /* how tc_wan decapsulates on this kernel */
+		probe_apply(be, &pr);	     /* how tc_wan decapsulates on this kernel */
+		(void)layout_after_load(be); /* recorded hooks still on older programs get these */
+		err = journal_recover(be);
+		if (err)
+			return err;
+		journal_begin(be);
 	}
-	if (tundev_ifindex(be))
-		return 0;
-	err = tundev_ensure(be, &idx, peers_tun_mtu(be));
-	if (err)
-		return err;
-	return routes_kernel_sync(be, 0); /* a new device: its routes again */
+	if (!tundev_ifindex(be)) {
+		size_t added, deleted;
+
+		err = tundev_ensure(be, &idx, peers_tun_mtu(be));
+		if (err)
+			return err;
+		/* a new device: its routes again; an adopted one (left by a state
+		 * whose pins were removed) may carry routes this state does not have */
+		err = routes_reconcile(be, &added, &deleted);
+		if (err)
+			return err;
+		if (deleted)
+			be_info("removed %zu stale kernel route%s through %s (left by an earlier tun46 state)", deleted,
+				deleted == 1 ? "" : "s", TUN46_TUNDEV_NAME);
+	}
+	return migrate_finish(be);
 }
 
 /* Writes need the datapath; read-only opens get -ENOENT/empty instead. */

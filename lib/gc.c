@@ -8,8 +8,11 @@
  * device) and its tun46_ports devmap (the attached interfaces) are empty:
  * the kernel removes a device from every devmap when it is unregistered,
  * which happens to all of a namespace's devices when it dies.  A state dir
- * whose lock is held, or which has no tun46_alive pin (not completely
- * loaded), is left alone.
+ * whose lock is held (a command is making or using it) is left alone.  One
+ * that is not locked and has neither devmap pinned holds nothing (a load
+ * killed before the tunnel device was made, or pins an older tun46 left):
+ * it goes too.  Runs at every tun46 command (backend.c): one readdir and
+ * two map opens per other namespace's state.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +24,8 @@
 #include <bpf/bpf.h>
 #include "be_internal.h"
 
+/* A devmap without an entry, or no such pin (a state left half made, or
+ * what an older tun46's teardown left). */
 static bool devmap_empty(const char *path)
 {
 	uint32_t key;
@@ -28,7 +33,7 @@ static bool devmap_empty(const char *path)
 	bool empty;
 
 	if (fd < 0)
-		return false;
+		return errno == ENOENT;
 	empty = bpf_map_get_next_key(fd, NULL, &key) != 0 && errno == ENOENT;
 	close(fd);
 	return empty;

@@ -167,6 +167,8 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		lbmsg_begin();
 		err = attach_xdp(ifindex, fd, mode == TUN46_MODE_XDP_GENERIC);
 		lbmsg_end();
+		if (err == -EBUSY || err == -EEXIST) /* tun46's own, left by an earlier state? */
+			err = adopt_hook(be, ifname, ifindex, true, mode == TUN46_MODE_XDP_GENERIC, fd, err);
 		close(fd);
 		if (err) {
 			xdp_error(err, ifname, mode, lbmsg_reason(kmsg, sizeof(kmsg)));
@@ -183,6 +185,8 @@ int be_link_attach(struct be *be, const char *ifname, enum tun46_role role, enum
 		lbmsg_begin();
 		err = attach_tc(ifindex, false, fd, &created);
 		lbmsg_end();
+		if (err == -EEXIST) /* tun46's own, left by an earlier state? */
+			err = adopt_hook(be, ifname, ifindex, false, false, fd, err);
 		close(fd);
 		if (err) {
 			lbmsg_reason(kmsg, sizeof(kmsg));

@@ -8,6 +8,7 @@
  * load) is reused with its size.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,15 +103,46 @@ static void load_error(int err)
 	       reason[0] ? "; the kernel says: " : "", reason, missing[0] ? "; this kernel lacks " : "", missing);
 }
 
-static int pin_prog(struct be *be, struct bpf_program *prog, const char *name)
+/* Pin fd as <pin dir>/prog_<name>: pinned under a temporary name, then renamed
+ * over the old pin, so the pin always names a program. */
+int pin_prog_fd(struct be *be, enum be_prog_idx p, int fd)
 {
-	char path[PATH_MAX], pname[64];
+	char path[PATH_MAX], tmp[PATH_MAX], pname[64];
 
-	snprintf(pname, sizeof(pname), "prog_%s", name);
+	snprintf(pname, sizeof(pname), "prog_%s", be_prog_names[p]);
 	if (pin_path(be, pname, path, sizeof(path)))
 		return -ENAMETOOLONG;
-	unlink(path); /* a stale pin from a partial load */
-	return bpf_program__pin(prog, path);
+	snprintf(pname, sizeof(pname), "prog_%s_new", be_prog_names[p]); /* bpffs: no dots */
+	if (pin_path(be, pname, tmp, sizeof(tmp)))
+		return -ENAMETOOLONG;
+	unlink(tmp); /* left by a run killed here */
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path) == 0)
+		return 0;
+	unlink(tmp); /* no rename on this bpffs: replace the pin */
+	unlink(path);
+	return bpf_obj_pin(fd, path) ? -errno : 0;
+}
+
+/* FNV-1a, 64 bits: tells builds apart (not a security hash). */
+static uint64_t fnv1a64(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h ? h : 1;
+}
+
+uint64_t load_build_id(void)
+{
+	size_t n = 0;
+	const void *p = tun46__elf_bytes(&n);
+
+	return p && n ? fnv1a64(p, n) : 0;
 }
 
 /* The route caches' lifetime in ticks (bpf/lib/nhcache.h): as many whole
@@ -127,7 +159,7 @@ static uint32_t nh_ttl_jiffies(void)
 	return (uint32_t)(50ULL * 1000 * 1000 / tick);
 }
 
-int load_and_pin(struct be *be)
+int load_programs(struct be *be, int prog_fd[BE_PROG__MAX])
 {
 	uint32_t peers, routes, stats;
 	struct bpf_map *maps[BE_MAP__MAX];
@@ -137,6 +169,8 @@ int load_and_pin(struct be *be)
 	char path[PATH_MAX];
 	int i, err;
 
+	for (i = 0; i < BE_PROG__MAX; i++)
+		prog_fd[i] = -1;
 	err = map_sizes_from_env(&peers, &routes, &stats);
 	if (err)
 		return err;
@@ -208,15 +242,41 @@ int load_and_pin(struct be *be)
 		goto out;
 	}
 	for (i = 0; i < BE_PROG__MAX; i++) {
-		err = pin_prog(be, progs[i], be_prog_names[i]);
-		if (err) {
-			be_err_perm(err, "pinning the BPF programs");
+		prog_fd[i] = fcntl(bpf_program__fd(progs[i]), F_DUPFD_CLOEXEC, 3);
+		if (prog_fd[i] < 0) {
+			err = -errno;
+			be_err("cannot keep the BPF programs: %s", strerror(-err));
 			goto out;
 		}
 	}
 out:
-	tun46__destroy(skel); /* the pins keep maps and programs alive */
+	tun46__destroy(skel); /* the pins keep the maps alive, prog_fd[] the programs */
 	libbpf_set_print(old_print);
+	if (err)
+		for (i = 0; i < BE_PROG__MAX; i++)
+			if (prog_fd[i] >= 0) {
+				close(prog_fd[i]);
+				prog_fd[i] = -1;
+			}
+	return err;
+}
+
+int load_and_pin(struct be *be)
+{
+	int prog_fd[BE_PROG__MAX], i, err;
+
+	err = load_programs(be, prog_fd);
+	if (err)
+		return err;
+	for (i = 0; i < BE_PROG__MAX && !err; i++) {
+		err = pin_prog_fd(be, (enum be_prog_idx)i, prog_fd[i]);
+		if (err)
+			be_err_perm(err, "pinning the BPF programs");
+	}
+	for (i = 0; i < BE_PROG__MAX; i++)
+		close(prog_fd[i]);
+	if (!err)
+		err = layout_write(be, load_build_id());
 	return err;
 }
 #else
@@ -229,5 +289,25 @@ int load_and_pin(struct be *be)
 		return -EINVAL;
 	be_err("this tun46 was built without the BPF datapath (build/tun46.skel.h); run `make`");
 	return -ENOSYS;
+}
+
+int load_programs(struct be *be, int prog_fd[BE_PROG__MAX])
+{
+	for (int i = 0; i < BE_PROG__MAX; i++)
+		prog_fd[i] = -1;
+	return load_and_pin(be);
+}
+
+int pin_prog_fd(struct be *be, enum be_prog_idx p, int fd)
+{
+	(void)be;
+	(void)p;
+	(void)fd;
+	return -ENOSYS;
+}
+
+uint64_t load_build_id(void)
+{
+	return 0;
 }
 #endif

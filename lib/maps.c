@@ -72,6 +72,12 @@ static size_t hook_allow(struct be *be, size_t want, bool *fire)
 	return left > 0 ? (size_t)left : 0;
 }
 
+void maps_want(enum be_map_idx m, uint32_t *key, uint32_t *val)
+{
+	*key = map_sizes[m].key;
+	*val = map_sizes[m].val;
+}
+
 uint32_t maps_max_entries(int fd)
 {
 	struct bpf_map_info info;
@@ -125,9 +131,10 @@ int maps_open_pinned(struct be *be)
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != map_sizes[i].key ||
 		    info.value_size != map_sizes[i].val) {
-			be_err("pinned map %s does not match this tun46 (key %u value %u bytes, want %u/%u); remove "
-			       "the old state with `rm -r %s` (its datapath stops)",
-			       path, info.key_size, info.value_size, map_sizes[i].key, map_sizes[i].val, be->pin_dir);
+			be_err("pinned map %s does not match this tun46 (key %u value %u bytes, want %u/%u): the state "
+			       "was made by another version of tun46; run the command again with -migrate to rebuild "
+			       "it (see tun46(8), UPGRADE)",
+			       path, info.key_size, info.value_size, map_sizes[i].key, map_sizes[i].val);
 			maps_close(be);
 			return -EPROTO;
 		}

@@ -18,6 +18,7 @@
  * child that setns()es into it), or here when ours is the outermost.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -191,25 +192,20 @@ bool pin_exists(const struct be *be, const char *name)
 	return pin_path(be, name, path, sizeof(path)) == 0 && stat(path, &st) == 0;
 }
 
-/* Remove every pin tun46 makes in dir, and dir itself. */
+/* Remove every pin in dir (all are tun46's: its maps and programs, and any a
+ * newer or older tun46 made there), and dir itself. */
 int pin_remove_dir(const char *dir)
 {
-	char path[PATH_MAX];
-	int i, err = 0;
+	struct dirent *e;
+	int err = 0;
+	DIR *d = opendir(dir);
 
-	for (i = 0; i < BE_MAP__MAX + BE_PROG__MAX + 1; i++) {
-		if (i < BE_MAP__MAX)
-			snprintf(path, sizeof(path), "%s/%s", dir, be_map_names[i]);
-		else if (i < BE_MAP__MAX + BE_PROG__MAX)
-			snprintf(path, sizeof(path), "%s/prog_%s", dir, be_prog_names[i - BE_MAP__MAX]);
-		else
-			snprintf(path, sizeof(path), "%s/%s", dir, TUN46_ALIVE_PIN);
-		if (unlink(path) < 0 && errno != ENOENT)
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
 			err = -errno;
-	}
-	snprintf(path, sizeof(path), "%s/%s", dir, TUN46_NAMES_PIN);
-	if (unlink(path) < 0 && errno != ENOENT)
-		err = -errno;
+	closedir(d);
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		err = -errno;
 	return err;
@@ -220,7 +216,7 @@ int pin_remove_all(struct be *be)
 	int err = pin_remove_dir(be->pin_dir);
 
 	if (err)
-		be_err("cannot remove the pins in %s: %s; remove them with `rm -r %s`", be->pin_dir, strerror(-err),
-		       be->pin_dir);
+		be_err("cannot remove the pins in %s: %s; the next tun46 command tries again", be->pin_dir,
+		       strerror(-err));
 	return err;
 }

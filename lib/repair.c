@@ -45,7 +45,7 @@ void tundev_repair(struct be *be)
 			err = routes_kernel_sync(be, 0);
 		if (!err) {
 			be_info(
-			    "note: IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); "
+			    "IPv6 forwarding was off on %s (was net.ipv6.conf.all.forwarding written?); "
 			    "recreated the tunnel device %s so that it is on again without purging RA default routes",
 			    TUN46_TUNPEER_NAME, TUN46_TUNDEV_NAME);
 			return;

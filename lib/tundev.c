@@ -44,6 +44,7 @@
 #include <bpf/bpf.h>
 #include "be_internal.h"
 #include "ethtool.h"
+#include "nlquery.h"
 
 void sysctl_write(const char *path, const char *val)
 {
@@ -136,24 +137,21 @@ int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
 	return if_ioctl(SIOCSIFMTU, &ifr);
 }
 
-/* Is ifname a veth whose other end is peer_ifindex?  (sysfs: the veth's
- * iflink is its peer's ifindex.) */
-static bool veth_pair_of(const char *ifname, uint32_t peer_ifindex)
+/* Is ifindex a veth whose other end is peer_ifindex, both in this
+ * namespace?  Asked with rtnetlink: /sys/class/net shows the devices of the
+ * namespace sysfs was mounted in, which after `-n NETNS` (setns without a new
+ * mount namespace) is not ours. */
+static bool veth_pair_of(uint32_t ifindex, uint32_t peer_ifindex)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	struct nl_linkinfo li;
+	int fd = nl_socket();
+	bool ok;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", ifname);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+	ok = nl_link_info_fd(fd, ifindex, &li) == 0 && li.is_veth && !li.has_link_netnsid && li.link == peer_ifindex;
 	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	return strtoul(buf, NULL, 10) == peer_ifindex;
+	return ok;
 }
 
 /* Create the pair; *created says whether this call made it (an existing pair
@@ -164,7 +162,8 @@ static int tundev_create(const char *name, const char *peer, bool *created)
 
 	*created = false;
 	if (if_nametoindex(name) && if_nametoindex(peer)) {
-		if (veth_pair_of(name, if_nametoindex(peer)) && veth_pair_of(peer, if_nametoindex(name)))
+		if (veth_pair_of(if_nametoindex(name), if_nametoindex(peer)) &&
+		    veth_pair_of(if_nametoindex(peer), if_nametoindex(name)))
 			return 0; /* ours from an earlier run (adopted) */
 		be_err("cannot use %s and %s as the tunnel device: they exist but are not a veth pair; delete or "
 		       "rename them",

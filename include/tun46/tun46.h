@@ -379,6 +379,26 @@ static inline __u32 tun46_frag_slot_of(const __u32 *src, const __u32 *dst, __u32
 	return h & (TUN46_FRAG_SLOTS - 1);
 }
 
+/* ---- the layout of the pinned state: ARRAY "tun46_layout", one entry
+ * (key 0), made and read by user space only (lib/layout.c).  A pin directory
+ * without it was made by a tun46 of layout 1.  TUN46_LAYOUT_VERSION moves when
+ * a pinned map changes in a way an older tun46 cannot read (key or value size,
+ * type); a new map alone does not need it (it is created and pinned next to
+ * the others).  build_id says which BPF object's programs are pinned and
+ * attached: a tun46 built from another object replaces them in place (hitless
+ * upgrade, keeping every map).  The journal fields say that a write command
+ * is in progress: set when it starts changing the state, cleared when it ends;
+ * found set by the next command, they mean it was killed half way. ---- */
+#define TUN46_LAYOUT_VERSION 2
+#define TUN46_JOURNAL_OP_LEN 40
+struct tun46_layout {
+	__u32 version;	     /* TUN46_LAYOUT_VERSION of the tun46 that made or last upgraded the state */
+	__u32 journal_pid;   /* the command in progress (0: none) ... */
+	__u64 build_id;	     /* hash of the BPF object whose programs are pinned */
+	__u64 journal_start; /* ... since (CLOCK_REALTIME, seconds) ... */
+	char journal_op[TUN46_JOURNAL_OP_LEN]; /* ... doing this ("config apply") */
+};
+
 /* TC filter identity used by attach/detach */
 #define TUN46_TC_HANDLE 0x46
 #define TUN46_TC_PRIO	0x46
