@@ -137,7 +137,7 @@ int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const
 int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_t n, size_t *done);
 uint32_t maps_max_entries(int fd);
 int config_bump_gen(struct be *be); /* tun46_config.gen += 1: every cached route answer is stale */
-void maps_want(enum be_map_idx m, uint32_t *key, uint32_t *val); /* the sizes this tun46 needs */
+void maps_want(enum be_map_idx m, uint32_t *type, uint32_t *key, uint32_t *val); /* what this tun46 needs */
 int prog_open_pinned(const struct be *be, enum be_prog_idx p);
 int prog_id_of_fd(int fd, uint32_t *id);
 

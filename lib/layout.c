@@ -33,17 +33,6 @@
 #include <bpf/bpf.h>
 #include "be_internal.h"
 
-static const uint32_t map_types[BE_MAP__MAX] = {
-    [BE_MAP_PEERS] = BPF_MAP_TYPE_HASH,
-    [BE_MAP_ROUTES] = BPF_MAP_TYPE_LPM_TRIE,
-    [BE_MAP_DECAP] = BPF_MAP_TYPE_HASH,
-    [BE_MAP_STATS] = BPF_MAP_TYPE_PERCPU_HASH,
-    [BE_MAP_STATS_FAST] = BPF_MAP_TYPE_PERCPU_ARRAY,
-    [BE_MAP_PORTS] = BPF_MAP_TYPE_DEVMAP_HASH,
-    [BE_MAP_LINKS] = BPF_MAP_TYPE_HASH,
-    [BE_MAP_CONFIG] = BPF_MAP_TYPE_ARRAY,
-};
-
 static int layout_fd(struct be *be, bool create)
 {
 	char path[PATH_MAX];
@@ -192,7 +181,7 @@ int layout_check(struct be *be)
 
 	for (i = 0; i < BE_MAP__MAX; i++) {
 		struct bpf_map_info info;
-		uint32_t len = sizeof(info), k, v;
+		uint32_t len = sizeof(info), t, k, v;
 		int fd;
 
 		if (pin_path(be, be_map_names[i], path, sizeof(path)))
@@ -206,12 +195,12 @@ int layout_check(struct be *be)
 		close(fd);
 		if (err)
 			return be_err_perm(err, path);
-		maps_want((enum be_map_idx)i, &k, &v);
-		if (info.type != map_types[i]) {
+		maps_want((enum be_map_idx)i, &t, &k, &v);
+		if (info.type != t) {
 			size_t n = strlen(diff);
 
 			snprintf(diff + n, sizeof(diff) - n, "%s%s is a %s map, this tun46 needs a %s map",
-				 n ? "; " : "", be_map_names[i], type_name(info.type), type_name(map_types[i]));
+				 n ? "; " : "", be_map_names[i], type_name(info.type), type_name(t));
 		}
 		if (info.key_size != k)
 			add_diff(diff, sizeof(diff), "%s: %s %u bytes, this tun46 needs %u", be_map_names[i], "key",

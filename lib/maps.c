@@ -17,18 +17,20 @@
 #include "be_internal.h"
 
 /* key and value sizes each map must have (guards against stale pins) */
+/* The type, key and value size each pinned map must have: the one table the
+ * layout check (layout.c) and the stale-pin guard below use. */
 static const struct {
-	uint32_t key, val;
+	uint32_t type, key, val;
 } map_sizes[BE_MAP__MAX] = {
-    [BE_MAP_PEERS] = {sizeof(uint32_t), sizeof(struct tun46_peer)},
-    [BE_MAP_ROUTES] = {sizeof(struct tun46_route_key), sizeof(struct tun46_route)},
-    [BE_MAP_DECAP] = {sizeof(union tun46_addr6), sizeof(struct tun46_decap)},
-    [BE_MAP_STATS] = {sizeof(struct tun46_stats_key), sizeof(struct tun46_counters)},
-    [BE_MAP_STATS_FAST] = {sizeof(uint32_t), sizeof(struct tun46_stats_slot)},
-    [BE_MAP_PORTS] = {sizeof(uint32_t), sizeof(uint32_t)},
-    [BE_MAP_LINKS] = {sizeof(uint32_t), sizeof(struct tun46_link)},
-    [BE_MAP_CONFIG] = {sizeof(uint32_t), sizeof(struct tun46_config)},
-    [BE_MAP_PEER_RX] = {sizeof(uint32_t), sizeof(uint64_t)},
+    [BE_MAP_PEERS] = {BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(struct tun46_peer)},
+    [BE_MAP_ROUTES] = {BPF_MAP_TYPE_LPM_TRIE, sizeof(struct tun46_route_key), sizeof(struct tun46_route)},
+    [BE_MAP_DECAP] = {BPF_MAP_TYPE_HASH, sizeof(union tun46_addr6), sizeof(struct tun46_decap)},
+    [BE_MAP_STATS] = {BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct tun46_stats_key), sizeof(struct tun46_counters)},
+    [BE_MAP_STATS_FAST] = {BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(struct tun46_stats_slot)},
+    [BE_MAP_PORTS] = {BPF_MAP_TYPE_DEVMAP_HASH, sizeof(uint32_t), sizeof(uint32_t)},
+    [BE_MAP_LINKS] = {BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(struct tun46_link)},
+    [BE_MAP_CONFIG] = {BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct tun46_config)},
+    [BE_MAP_PEER_RX] = {BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(uint64_t)},
 };
 
 /* per map: 1 = batch update/delete works, -1 = not supported, 0 = unknown */
@@ -72,8 +74,9 @@ static size_t hook_allow(struct be *be, size_t want, bool *fire)
 	return left > 0 ? (size_t)left : 0;
 }
 
-void maps_want(enum be_map_idx m, uint32_t *key, uint32_t *val)
+void maps_want(enum be_map_idx m, uint32_t *type, uint32_t *key, uint32_t *val)
 {
+	*type = map_sizes[m].type;
 	*key = map_sizes[m].key;
 	*val = map_sizes[m].val;
 }
