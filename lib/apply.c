@@ -109,6 +109,24 @@ static void record_names(struct be *be, const struct t46_state *want, const stru
 	}
 }
 
+/* Plan want against live and add what would be refused: interfaces missing
+ * from this namespace, and what would give a dead tunnel (sanity.c). */
+static void plan_checked(struct be *be, const struct t46_state *live, const struct t46_state *want,
+			 const struct t46_target *target, struct t46_plan *plan, struct t46_cfg_errs *errs)
+{
+	if (t46_plan_build(live, want, target, be_loaded(be) ? be_peer_max(be) : 0, plan, errs))
+		return;
+	for (size_t i = 0; i < plan->nops; i++) {
+		const struct t46_op *op = &plan->ops[i];
+		const struct st_link *l = st_find_link(want, op->ifname);
+
+		if (op->kind == T46_OP_LINK_ATTACH && !if_nametoindex(op->ifname))
+			add_err(errs, l ? l->line : 0, op->ifname, "no interface named %s in this namespace",
+				op->ifname);
+	}
+	t46_sanity_plan(live, want, plan, errs);
+}
+
 int t46_config_apply_state(struct be *be, struct t46_state *want, struct t46_cfg_errs *errs, struct t46_plan *plan,
 			   bool *rollback_failed)
 {
@@ -121,16 +139,30 @@ int t46_config_apply_state(struct be *be, struct t46_state *want, struct t46_cfg
 	*rollback_failed = false;
 	memset(plan, 0, sizeof(*plan));
 	st_init(&live);
-	if ((want->nlinks || want->npeers || want->nroutes) && (err = be_ensure_loaded(be)))
-		return err;
-	if ((err = t46_live_read(be, &live))) {
-		add_err(errs, 0, "", "cannot read the live state: %s", strerror(-err));
-		goto out;
-	}
 	ttl = calloc(want->npeers + 1, sizeof(*ttl));
 	fresh = calloc(want->npeers + 1, sizeof(*fresh));
 	if (!ttl || !fresh) {
 		err = -ENOMEM;
+		goto out;
+	}
+	t46_live_target(be, &target);
+	if (!be_loaded(be) && (want->nlinks || want->npeers || want->nroutes)) {
+		/* the first apply in this namespace: check the file before loading
+		 * anything, so that a refused file leaves the namespace as it was */
+		resolve_names(&live, want, ttl, fresh, errs);
+		if (!errs->total)
+			plan_checked(be, &live, want, &target, plan, errs);
+		t46_plan_free(plan);
+		memset(plan, 0, sizeof(*plan));
+		if (errs->total) {
+			err = -EINVAL;
+			goto out;
+		}
+		if ((err = be_ensure_loaded(be)))
+			goto out;
+	}
+	if ((err = t46_live_read(be, &live))) {
+		add_err(errs, 0, "", "cannot read the live state: %s", strerror(-err));
 		goto out;
 	}
 	resolve_names(&live, want, ttl, fresh, errs);
@@ -138,19 +170,7 @@ int t46_config_apply_state(struct be *be, struct t46_state *want, struct t46_cfg
 		err = -EINVAL;
 		goto out;
 	}
-	t46_live_target(be, &target);
-	if (t46_plan_build(&live, want, &target, be_loaded(be) ? be_peer_max(be) : 0, plan, errs) == 0) {
-		for (size_t i = 0; i < plan->nops; i++) {
-			const struct t46_op *op = &plan->ops[i];
-			const struct st_link *l = st_find_link(want, op->ifname);
-
-			if (op->kind == T46_OP_LINK_ATTACH && !if_nametoindex(op->ifname))
-				add_err(errs, l ? l->line : 0, op->ifname, "no interface named %s in this namespace",
-					op->ifname);
-		}
-		/* what would give a dead tunnel: refused or warned (sanity.c) */
-		t46_sanity_plan(&live, want, plan, errs);
-	}
+	plan_checked(be, &live, want, &target, plan, errs);
 	if (errs->total) {
 		err = -EINVAL;
 		goto out;

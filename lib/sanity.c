@@ -218,8 +218,10 @@ static size_t check_peer(const struct t46_netview *v, const struct tun46_peer *p
 		own_list(v, list, sizeof(list));
 		add(f, true,
 		    "peer %s: local %s is not an address of this router (it has %s); did you apply the other site's "
-		    "file here? use one of these, or local auto",
-		    name, l, list);
+		    "file here? %s",
+		    name, l, list,
+		    strncmp(list, "no ", 3) ? "use one of these, or local auto"
+					    : "give the WAN port its global address first, or use local auto");
 		return 1;
 	}
 	if (la->flags & IFA_F_DADFAILED) {

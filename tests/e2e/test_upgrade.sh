@@ -51,7 +51,7 @@ pinned_ids() { # NS: ids of the pinned programs
 	done | tr '\n' ' '
 }
 encap_pkts() { # NS: encapsulated packets counted so far (all ports)
-	"$TUN46_A" -n "$1" -j stats 2>/dev/null | jq '[.. | objects | .encap_packets? // empty] | add // 0'
+	"$TUN46_A" -n "$1" -j stats 2>/dev/null | jq '[.. | objects | (.encap_packets? // empty), (.slow_encap_packets? // empty)] | add // 0'
 }
 state_ids() { # NS: peers (id name) and routes (prefix peer) as the maps hold them
 	"$TUN46_A" -n "$1" -j peer show 2>/dev/null | jq -c '[.[] | [.id, .name]]'
@@ -292,6 +292,7 @@ layout_case() {
 	else
 		fail "layout size" "rc $rc: $out"
 	fi
+	ip -n "$R1" addr add fd00::1/128 dev lo nodad # a local this router owns (config checks)
 	out=$("$TUN46_A" -n "$R1" -migrate peer add x remote fd00::9 local fd00::1 2>&1)
 	rc=$?
 	if [ "$rc" = 0 ] && "$TUN46_A" -n "$R1" peer show 2>&1 | grep -q "^x\|x "; then

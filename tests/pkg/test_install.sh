@@ -210,7 +210,7 @@ chk() {
 }
 chk "config help link peer route stats" tun46 ""
 chk "peer" tun46 -j pe
-chk "add change del help replace show" tun46 peer ""
+chk "add change del help refresh replace show" tun46 peer ""
 chk "kyoto osaka" tun46 peer del ""
 chk "kyoto osaka" tun46 -n x route add 10.0.0.0/8 peer ""
 chk "lan0 wan0" tun46 link detach dev ""
