@@ -108,6 +108,7 @@ nostate:
 fail:
 	maps_close(be);
 	peers_cache_drop(be);
+	names_close(be);
 	migrate_free(be);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)
@@ -142,6 +143,7 @@ static void teardown(struct be *be)
 	pin_remove_all(be);
 	be->loaded = false;
 	peers_cache_drop(be);
+	names_close(be);
 }
 
 void be_close(struct be *be)
@@ -167,6 +169,7 @@ void be_close(struct be *be)
 	migrate_free(be);
 	maps_close(be);
 	peers_cache_drop(be);
+	names_close(be);
 	free(be->stale);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)

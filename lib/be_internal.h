@@ -113,7 +113,7 @@ int pin_remove_dir(const char *dir);
 /* The DNS names of peers' remotes (names.c): a user-space-only HASH, peer id
  * -> struct t46_name_rec, pinned as <pin dir>/tun46_names, made on first use. */
 #define TUN46_NAMES_PIN "tun46_names"
-void names_close(struct be *be); /* called from peers_cache_drop */
+void names_close(struct be *be); /* called with peers_cache_drop (backend.c) */
 
 /* gc.c */
 void gc_dead_namespaces(struct be *be);
