@@ -99,6 +99,8 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	}
 	if (be->mig) { /* -migrate: the new state now, whatever the command */
 		err = be_ensure_loaded(be);
+		if (!err)
+			err = migrate_finish(be); /* what migrate_begin read, written into it */
 		if (err)
 			goto fail;
 	}

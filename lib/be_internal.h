@@ -142,7 +142,7 @@ int prog_open_pinned(const struct be *be, enum be_prog_idx p);
 int prog_id_of_fd(int fd, uint32_t *id);
 
 /* load.c */
-int load_and_pin(struct be *be);
+int load_and_pin(struct be *be); /* the layout is recorded by the caller (layout_write) */
 /* Load the object reusing every pinned map (a missing one is created and
  * pinned); prog_fd[]: its programs, not pinned (the caller closes them). */
 int load_programs(struct be *be, int prog_fd[BE_PROG__MAX]);
@@ -167,8 +167,8 @@ int programs_replace(struct be *be, const int prog_fd[BE_PROG__MAX], unsigned in
 int prog_owner(struct be *be, uint32_t prog_id);
 
 /* migrate.c: -migrate of an incompatible state: read what can be read and
- * remove the old state (begin), write it into the new one (finish, at the end
- * of be_ensure_loaded) */
+ * remove the old state (begin), write it into the new one (finish, in be_open
+ * after be_ensure_loaded) */
 int migrate_begin(struct be *be);
 int migrate_finish(struct be *be);
 void migrate_free(struct be *be);
