@@ -3,10 +3,11 @@
  * be_internal.h — private to the backend (lib/backend.c and its helpers:
  * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c, ...).
  *
- * Layers, bottom up (tests/style/test_layers.sh checks there is no circle):
- * errmsg, names, nl, attach, probe, pin, lock, maps -> linklist, portcheck,
- * tundev, stats -> peertab -> routetab -> load, ensure -> peers, routes,
- * links, repair -> backend (be_open/be_close).
+ * Layers, bottom up: base (errmsg, parse, ...) -> kernel I/O (nl, pin,
+ * maps, load, tundev, ...) -> state (peertab, names, routetab, layout,
+ * journal, ensure, peers, routes, links, migrate, follow) -> backend
+ * (be_open/be_close) -> front-facing (live, sanity, apply, prom); the map
+ * is in tests/style/test_layers.sh, which checks there is no circle.
  * The front end uses backend.h only.
  */
 #ifndef TUN46_BE_INTERNAL_H
