@@ -11,7 +11,6 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
-#include "names.h"
 
 int be_peer_max(const struct be *be)
 {
