@@ -2,8 +2,9 @@
 /*
  * main.c — tun46d [-n NETNS] [-c FILE] [--metrics [ADDR:]PORT] [--hook CMD]
  *                 [-v] [-h] [-V]
- * Options, the network namespace (and its /etc/netns/NETNS/resolv.conf, as
- * `ip netns exec` does), logging; the work is in loop.c.
+ * The command line, the network namespace (and its /etc/netns/NETNS/resolv.conf,
+ * as `ip netns exec` does), the library's printer; the work is in loop.c, the
+ * options, counters and logging in common.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,61 +12,16 @@
 #include <getopt.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "opts.h"
 #include "tun46d.h"
-
-struct d_opts d_opts = {.dns_min = 30, .dns_max = 3600};
-struct d_counters d_cnt;
-static bool log_stamp = true;
-
-static void vlog(const char *fmt, va_list ap)
-{
-	int saved = errno;
-
-	if (log_stamp) {
-		char ts[32];
-		time_t t = time(NULL);
-		struct tm tm;
-
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", localtime_r(&t, &tm));
-		fprintf(stderr, "%s ", ts);
-	}
-	fputs("tun46d: ", stderr);
-	errno = saved;
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
-}
-
-void d_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(fmt, ap);
-	va_end(ap);
-}
-
-void d_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!d_opts.verbose)
-		return;
-	va_start(ap, fmt);
-	vlog(fmt, ap);
-	va_end(ap);
-}
 
 /* The library's messages (it never prints itself): errors and warnings always,
  * its notes with -v, libbpf's own output only with TUN46_DEBUG and -v. */
@@ -78,18 +34,6 @@ static void lib_print(enum t46_log_level level, const char *msg, void *arg)
 		d_log("%s", msg);
 	else
 		d_debug("%s", msg);
-}
-
-struct be *d_be_open(bool write)
-{
-	struct be_opts o = {.readonly = !write};
-	struct be *be;
-
-	if (be_open(&be, &o)) {
-		d_log("cannot open the tun46 state of this namespace (see above)");
-		return NULL;
-	}
-	return be;
 }
 
 static void usage(FILE *f)
@@ -155,7 +99,7 @@ int main(int argc, char **argv)
 	t46_set_opts(&lib_opts);
 	t46_set_print(lib_print, NULL);
 	if (getenv("JOURNAL_STREAM")) /* the journal stamps each line itself */
-		log_stamp = false;
+		d_log_stamp = false;
 	while ((c = getopt_long(argc, argv, "n:c:m:H:vhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':

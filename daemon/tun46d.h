@@ -4,7 +4,8 @@
  * socket (addr.c: "local auto" follows the WAN address), a timerfd (dns.c:
  * DNS remotes re-resolved on their TTL), a signalfd (SIGHUP reload, SIGTERM/
  * SIGINT stop, SIGCHLD hooks) and the metrics listener (metrics.c); systemd
- * notifications (notify.c) and the --hook command (hook.c).
+ * notifications (notify.c) and the --hook command (hook.c); options and
+ * logging below them all (common.c), the command line above (main.c).
  */
 #ifndef TUN46D_H
 #define TUN46D_H
@@ -38,10 +39,13 @@ struct d_counters {
 	uint64_t metrics_scrapes; /* GET /metrics answered */
 };
 
+/* common.c (the bottom of daemon/: calls only lib/): the options, the
+ * counters, one line per event on stderr (no timestamp under systemd:
+ * d_log_stamp false) */
 extern struct d_opts d_opts;
 extern struct d_counters d_cnt;
+extern bool d_log_stamp;
 
-/* main.c: one line per event on stderr (no timestamp under systemd) */
 void d_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void d_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open the namespace's state (the daemon is already in its namespace). NULL: logged. */

@@ -99,6 +99,8 @@ int be_open(struct be **bep, const struct be_opts *opts)
 	}
 	if (be->mig) { /* -migrate: the new state now, whatever the command */
 		err = be_ensure_loaded(be);
+		if (!err)
+			err = migrate_finish(be); /* what migrate_begin read, written into it */
 		if (err)
 			goto fail;
 	}
@@ -108,6 +110,7 @@ nostate:
 fail:
 	maps_close(be);
 	peers_cache_drop(be);
+	names_close(be);
 	migrate_free(be);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)
@@ -142,6 +145,7 @@ static void teardown(struct be *be)
 	pin_remove_all(be);
 	be->loaded = false;
 	peers_cache_drop(be);
+	names_close(be);
 }
 
 void be_close(struct be *be)
@@ -167,6 +171,7 @@ void be_close(struct be *be)
 	migrate_free(be);
 	maps_close(be);
 	peers_cache_drop(be);
+	names_close(be);
 	free(be->stale);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)

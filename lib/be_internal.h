@@ -3,10 +3,11 @@
  * be_internal.h — private to the backend (lib/backend.c and its helpers:
  * pin.c, netns.c, lock.c, load.c, maps.c, attach.c, tundev.c, nl.c, ...).
  *
- * Layers, bottom up (tests/style/test_layers.sh checks there is no circle):
- * errmsg, names, nl, attach, probe, pin, lock, maps -> linklist, portcheck,
- * tundev, stats -> peertab -> routetab -> load, ensure -> peers, routes,
- * links, repair -> backend (be_open/be_close).
+ * Layers, bottom up: base (errmsg, parse, ...) -> kernel I/O (nl, pin,
+ * maps, load, tundev, ...) -> state (peertab, names, routetab, layout,
+ * journal, ensure, peers, routes, links, migrate, follow) -> backend
+ * (be_open/be_close) -> front-facing (live, sanity, apply, prom); the map
+ * is in tests/style/test_layers.sh, which checks there is no circle.
  * The front end uses backend.h only.
  */
 #ifndef TUN46_BE_INTERNAL_H
@@ -113,7 +114,7 @@ int pin_remove_dir(const char *dir);
 /* The DNS names of peers' remotes (names.c): a user-space-only HASH, peer id
  * -> struct t46_name_rec, pinned as <pin dir>/tun46_names, made on first use. */
 #define TUN46_NAMES_PIN "tun46_names"
-void names_close(struct be *be); /* called from peers_cache_drop */
+void names_close(struct be *be); /* called with peers_cache_drop (backend.c) */
 
 /* gc.c */
 void gc_dead_namespaces(struct be *be);
@@ -142,7 +143,7 @@ int prog_open_pinned(const struct be *be, enum be_prog_idx p);
 int prog_id_of_fd(int fd, uint32_t *id);
 
 /* load.c */
-int load_and_pin(struct be *be);
+int load_and_pin(struct be *be); /* the layout is recorded by the caller (layout_write) */
 /* Load the object reusing every pinned map (a missing one is created and
  * pinned); prog_fd[]: its programs, not pinned (the caller closes them). */
 int load_programs(struct be *be, int prog_fd[BE_PROG__MAX]);
@@ -167,8 +168,8 @@ int programs_replace(struct be *be, const int prog_fd[BE_PROG__MAX], unsigned in
 int prog_owner(struct be *be, uint32_t prog_id);
 
 /* migrate.c: -migrate of an incompatible state: read what can be read and
- * remove the old state (begin), write it into the new one (finish, at the end
- * of be_ensure_loaded) */
+ * remove the old state (begin), write it into the new one (finish, in be_open
+ * after be_ensure_loaded) */
 int migrate_begin(struct be *be);
 int migrate_finish(struct be *be);
 void migrate_free(struct be *be);

@@ -2,8 +2,10 @@
 /*
  * ensure.c — the loading layer: the datapath loaded and the tunnel device
  * present before a write (be_ensure_loaded, be_need_loaded).  Peers, routes
- * and links call it; it calls only what is below them (load, maps, probe,
- * tundev, the peer table, the kernel routes), so the backend has no circle.
+ * and links call it; it calls only what is below them (load, layout, maps,
+ * probe, tundev, the peer table, the journal and the kernel routes), so the
+ * backend has no circle: -migrate's carrying over, which writes peers,
+ * routes and links, is called by be_open after it (migrate_finish).
  */
 #include <errno.h>
 #include "be_internal.h"
@@ -22,6 +24,8 @@ int be_ensure_loaded(struct be *be)
 	if (!be->loaded) {
 		gc_dead_namespaces(be); /* a new state: a good time to drop dead ones */
 		err = load_and_pin(be);
+		if (!err)
+			err = layout_write(be, load_build_id()); /* the version and build just pinned */
 		if (err)
 			return err;
 		err = maps_open_pinned(be);
@@ -54,7 +58,7 @@ int be_ensure_loaded(struct be *be)
 			be_info("removed %zu stale kernel route%s through %s (left by an earlier tun46 state)", deleted,
 				deleted == 1 ? "" : "s", TUN46_TUNDEV_NAME);
 	}
-	return migrate_finish(be);
+	return 0;
 }
 
 /* Writes need the datapath; read-only opens get -ENOENT/empty instead. */

@@ -261,7 +261,7 @@ static int addr_cb(struct nlmsghdr *n, void *arg)
 }
 
 /* The global IPv6 address of ifindex that "local auto" uses (the rule is
- * t46_local_pick, names.c), keeping current (may be NULL) when it is still
+ * t46_local_pick, localpick.c), keeping current (may be NULL) when it is still
  * the choice; -ENOENT if none. */
 int nl_ipv6_global_addr_keep(uint32_t ifindex, const union tun46_addr6 *current, union tun46_addr6 *out)
 {

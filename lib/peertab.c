@@ -11,7 +11,6 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
-#include "names.h"
 
 int be_peer_max(const struct be *be)
 {
@@ -32,7 +31,6 @@ void peers_cache_drop(struct be *be)
 	be->peer_tab_ok = false;
 	be->forget_any = false;
 	be->peer_hint = 1;
-	names_close(be);
 }
 
 static void tab_put(struct be *be, uint32_t id, const struct tun46_peer *p)

@@ -26,6 +26,20 @@
 #                               files; a failing check names one cycle as
 #                               "a.o -> b.o -> a.o".
 # The objects must be current (run `make` first); without them (b) is SKIPped.
+#
+# The layers of lib/, bottom up (from the objects; each file calls only files
+# to its left on its line or on the lines above; the check enforces only
+# that there is no circle, this map says where a new function belongs):
+#   base, no kernel: opts errmsg lbmsg parse host cmdparse hidx state config
+#                    plan mapnames linklist localpick
+#   kernel I/O:      nl nlquery attach ethtool probe netns pin lock gc maps
+#                    stats peerrx load portcheck tundev
+#   state:           peertab names routetab layout journal repair ensure (the
+#                    loading layer) peers routes links migrate follow
+#   open/close:      backend (be_open, be_close)
+#   front-facing:    live sanity apply prom
+# daemon/: common (options, counters, d_log) < notify hook < addr dns
+#          metrics < loop < main.
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 if ! command -v python3 >/dev/null; then
