@@ -74,7 +74,7 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
                reason: ([$un[] | select(.path == "srv6") | .reason][0])},
    goals: ([
      rgoal("64B forwarding, tun46 xdp / kernel tunnel (srv6)"; "tun46-xdp"; "srv6"; "fwd64_pps"; ">="; 3.5),
-     rgoal("64B forwarding, tun46 xdp / plain XDP forwarding"; "tun46-xdp"; "xdpfwd"; "fwd64_pps"; ">="; 0.85),
+     rgoal("64B forwarding, tun46 xdp / plain XDP forwarding"; "tun46-xdp"; "xdpfwd"; "fwd64_pps"; ">="; 1.0),
      rgoal("64B forwarding, tun46 xdp encap gre / tun46 xdp ip4ip6"; "tun46-gre"; "tun46-xdp"; "fwd64_pps"; ">="; 0.95),
      rgoal("64B forwarding, tun46 tc with the 2-step decapsulation (6.1) / tun46 tc"; "tun46-tc-2step"; "tun46-tc"; "fwd64_pps"; ">="; 0.9),
      rgoal("router CPU per 64B packet, tun46 xdp / kernel tunnel (\($cref))"; "tun46-xdp"; $cref; "cpu64_ns"; "<="; 0.35),
