@@ -73,6 +73,7 @@ struct be {
 	bool skip_kernel_routes;
 	struct be_route *stale;
 	size_t nstale;
+	struct ridx *ridx; /* ridx.c: the per-peer route index, opened on first use */
 };
 
 /* netns.c */

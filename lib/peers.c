@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
+#include "ridx.h"
 
 int be_peer_max(const struct be *be)
 {
@@ -34,6 +35,7 @@ void peers_cache_drop(struct be *be)
 	be->peer_tab_ok = false;
 	be->forget_any = false;
 	be->peer_hint = 1;
+	ridx_drop(be);
 }
 
 static void tab_put(struct be *be, uint32_t id, const struct tun46_peer *p)

@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "be_internal.h"
+#include "ridx.h"
 
 #define BPFFS_HOST "/sys/fs/bpf"
 
@@ -197,13 +198,15 @@ int pin_remove_dir(const char *dir)
 	char path[PATH_MAX];
 	int i, err = 0;
 
-	for (i = 0; i < BE_MAP__MAX + BE_PROG__MAX + 1; i++) {
+	static const char *const user_maps[] = {TUN46_ALIVE_PIN, RIDX_PIN_COUNT, RIDX_PIN_CHUNKS};
+
+	for (i = 0; i < BE_MAP__MAX + BE_PROG__MAX + 3; i++) {
 		if (i < BE_MAP__MAX)
 			snprintf(path, sizeof(path), "%s/%s", dir, be_map_names[i]);
 		else if (i < BE_MAP__MAX + BE_PROG__MAX)
 			snprintf(path, sizeof(path), "%s/prog_%s", dir, be_prog_names[i - BE_MAP__MAX]);
 		else
-			snprintf(path, sizeof(path), "%s/%s", dir, TUN46_ALIVE_PIN);
+			snprintf(path, sizeof(path), "%s/%s", dir, user_maps[i - BE_MAP__MAX - BE_PROG__MAX]);
 		if (unlink(path) < 0 && errno != ENOENT)
 			err = -errno;
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
+#include "ridx.h"
 
 static uint32_t plen_mask(uint8_t plen)
 {
@@ -162,7 +163,9 @@ static int list_slow(int fd, struct be_route **r, size_t *cap, size_t *cnt)
 
 static int list_batch_ok = 1;
 
-int be_route_list(struct be *be, struct be_route **out, size_t *n)
+/* Every route of the trie itself (unsorted): ~0.9 s for 1,000,000 (the
+ * kernel walks the trie from its root for every key). */
+int routes_list_map(struct be *be, struct be_route **out, size_t *n)
 {
 	struct be_route *r = NULL;
 	size_t cap = 0, cnt = 0;
@@ -185,19 +188,40 @@ int be_route_list(struct be *be, struct be_route **out, size_t *n)
 		free(r);
 		return err;
 	}
-	if (cnt)
-		qsort(r, cnt, sizeof(*r), route_cmp);
 	*out = r;
 	*n = cnt;
 	return 0;
 }
 
-/* ---- writes ---- */
+/* From the per-peer route index when it is valid (~18,000 elements for
+ * 1,000,000 routes), else from the trie (and the index is rebuilt from
+ * that list when the state is writable). */
+int be_route_list(struct be *be, struct be_route **out, size_t *n)
+{
+	int err;
 
-struct old_route {
-	bool existed;
-	uint32_t peer_id;
-};
+	*out = NULL;
+	*n = 0;
+	if (!be->loaded)
+		return 0;
+	if (ridx_list_all(be, out, n)) {
+		err = routes_list_map(be, out, n);
+		if (err)
+			return err;
+		if (!be->readonly)
+			ridx_rebuild_from(be, *out, *n);
+	}
+	if (*n)
+		qsort(*out, *n, sizeof(**out), route_cmp);
+	return 0;
+}
+
+int be_peer_routes(struct be *be, uint32_t peer_id, struct be_route **out, size_t *n)
+{
+	return ridx_peer_routes(be, peer_id, out, n);
+}
+
+/* ---- writes ---- */
 
 static const struct be_route *find_sorted(const struct be_route *all, size_t n, const struct be_route *k)
 {
@@ -211,7 +235,7 @@ static int snapshot(struct be *be, const struct be_route *r, size_t n, struct ol
 	size_t cnt, i;
 	int err;
 
-	if (n <= 64) {
+	if (n <= 4096) { /* three lookups per key: cheaper than listing 1,000,000 */
 		for (i = 0; i < n; i++)
 			old[i].existed = route_exact(be, r[i].addr, r[i].plen, &old[i].peer_id) == 0;
 		return 0;
@@ -247,20 +271,22 @@ static uint16_t *peer_mtus(struct be *be)
 
 /* Put the first cnt keys of the batch back as they were (not counted by
  * the failure hook: a rollback must not be failed). */
-static void map_restore(struct be *be, const struct be_route *r, const struct old_route *old, size_t cnt)
+static bool map_restore(struct be *be, const struct be_route *r, const struct old_route *old, size_t cnt)
 {
 	int fd = be->map_fd[BE_MAP_ROUTES];
+	bool ok = true;
 
 	for (size_t i = 0; i < cnt; i++) {
 		struct tun46_route_key k = {r[i].plen, r[i].addr};
 		struct tun46_route v = {old[i].peer_id};
 
 		if (old[i].existed)
-			bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+			ok &= bpf_map_update_elem(fd, &k, &v, BPF_ANY) == 0;
 		else
-			bpf_map_delete_elem(fd, &k);
+			ok &= bpf_map_delete_elem(fd, &k) == 0 || errno == ENOENT;
 	}
 	maps_written(be, BE_MAP_ROUTES);
+	return ok; /* the map is as it was: the route index still holds */
 }
 
 /* Put the kernel routes of the first cnt keys back as they were: two
@@ -373,6 +399,9 @@ static int map_and_kernel(struct be *be, bool add, const struct be_route *r, con
 
 	if (tun && add)
 		peers_flush(be); /* the device MTU first: it must not be below a route's */
+	err = ridx_write_begin(be);
+	if (err)
+		return err;
 	pthread_mutex_init(&w.mu, NULL);
 	pthread_cond_init(&w.cv, NULL);
 	if (tun && n > ROUTE_CHUNK)
@@ -405,11 +434,13 @@ static int map_and_kernel(struct be *be, bool add, const struct be_route *r, con
 	pthread_mutex_destroy(&w.mu);
 	pthread_cond_destroy(&w.cv);
 	err = w.err ? w.err : kerr;
-	if (!err)
+	if (!err) {
+		ridx_write_end(be, true, true, add, r, old, n);
 		return 0;
+	}
 	if (tun)
 		kernel_restore(tun, r, old, kerr ? kdone : sent, mtus);
-	map_restore(be, r, old, w.written < n ? w.written + 1 : n);
+	ridx_write_end(be, false, map_restore(be, r, old, w.written < n ? w.written + 1 : n), add, r, old, n);
 	if (w.err)
 		be_err("cannot %s %zu route(s): %s; nothing was changed", add ? "write" : "delete", n,
 		       add ? why(w.err) : strerror(-w.err));
@@ -611,7 +642,7 @@ int routes_kernel_sync(struct be *be, uint32_t peer_id)
 	if (!tun)
 		return 0;
 	peers_flush(be);
-	err = be_route_list(be, &all, &cnt);
+	err = peer_id ? ridx_peer_routes(be, peer_id, &all, &cnt) : be_route_list(be, &all, &cnt);
 	if (err)
 		return err;
 	mtus = peer_mtus(be);
