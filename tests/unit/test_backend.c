@@ -595,6 +595,11 @@ static int test_scale(struct be *be)
 	t0 = now();
 	CHECK(t, be_route_list(be, &list, &n) == 0 && n == N + 2, "list %zu", n);
 	t_list = now() - t0;
+	for (i = 1; i < n; i++) /* sorted by (addr, plen) */
+		CHECK(t,
+		      ntohl(list[i - 1].addr) < ntohl(list[i].addr) ||
+			  (list[i - 1].addr == list[i].addr && list[i - 1].plen < list[i].plen),
+		      "list order at %zu", i);
 	free(list);
 	t0 = now();
 	CHECK(t, be_route_update(be, r, N) == 0, "replace 100k");
