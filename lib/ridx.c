@@ -664,6 +664,25 @@ out:
 	return err;
 }
 
+int ridx_total(struct be *be, size_t *total)
+{
+	struct ridx *x = ridx_get(be);
+	uint32_t *cnt;
+	int err;
+
+	*total = 0;
+	if (!x || !x->valid)
+		return -ENODATA;
+	cnt = malloc(be->max_peers * sizeof(*cnt));
+	if (!cnt)
+		return -ENOMEM;
+	err = read_counts(x, be->max_peers, cnt);
+	for (uint32_t p = 1; !err && p < be->max_peers; p++)
+		*total += cnt[p];
+	free(cnt);
+	return err;
+}
+
 int ridx_peer_routes(struct be *be, uint32_t peer_id, struct be_route **out, size_t *n)
 {
 	struct ridx *x = ridx_get(be);

@@ -47,6 +47,8 @@ void ridx_write_end(struct be *be, bool ok, bool restored, bool add, const struc
 /* The routes of one peer (*out malloc'ed, sorted), from the index (rebuilt
  * first when invalid and the state is writable), else from the route map. */
 int ridx_peer_routes(struct be *be, uint32_t peer_id, struct be_route **out, size_t *n);
+/* How many routes the index holds (one read of tun46_ridx_count); -ENODATA when not valid. */
+int ridx_total(struct be *be, size_t *total);
 /* Every route from the index, unsorted; -ENODATA when the index is not valid. */
 int ridx_list_all(struct be *be, struct be_route **out, size_t *n);
 /* Rebuild the index from a full list of the route map (writable states). */

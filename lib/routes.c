@@ -272,10 +272,12 @@ static const struct be_route *find_sorted(const struct be_route *all, size_t n, 
 static int snapshot(struct be *be, const struct be_route *r, size_t n, struct old_route *old)
 {
 	struct be_route *all;
-	size_t cnt, i;
+	size_t cnt, i, total;
 	int err;
 
-	if (n <= 4096) { /* three lookups per key: cheaper than listing 1,000,000 */
+	/* three lookups per key (~3 us), or one list of every route (~0.1 us
+	 * per route from the index, ~1 us from the trie): the cheaper one */
+	if (n <= 4096 || (ridx_total(be, &total) == 0 && n * 32 < total)) {
 		for (i = 0; i < n; i++)
 			old[i].existed = route_exact(be, r[i].addr, r[i].plen, &old[i].peer_id) == 0;
 		return 0;
