@@ -176,6 +176,10 @@ uint16_t peer_route_mtu(const struct tun46_peer *p);
 int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
 /* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
 int stats_forget_peers(struct be *be, const uint8_t *ids);
+/* statsfew.c: the same for n <= STATS_FEW ids, by key (no walk); -E2BIG: walk instead */
+#define STATS_FEW	    16
+#define TUN46_STATS_FEW_IFS 256
+int stats_forget_few(struct be *be, const uint32_t *ids, size_t n);
 
 /* routes.c */
 void routes_close(struct be *be, bool torn_down);	 /* the kernel routes left by a state_goes delete */

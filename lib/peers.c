@@ -274,8 +274,19 @@ void peers_flush(struct be *be)
 	if (!be->loaded)
 		return;
 	if (be->forget_any) {
+		uint32_t few[STATS_FEW], nfew = 0;
+
 		be->forget_any = false;
-		stats_forget_peers(be, be->forget);
+		for (uint32_t i = 1; i < be->max_peers && nfew <= STATS_FEW; i++) {
+			if (be->forget[i / 8] & (1u << (i % 8))) {
+				if (nfew < STATS_FEW)
+					few[nfew] = i;
+				nfew++;
+			}
+		}
+		/* a peer del: by key; config apply deleting many: one walk */
+		if (nfew > STATS_FEW || stats_forget_few(be, few, nfew))
+			stats_forget_peers(be, be->forget);
 		memset(be->forget, 0, (be->max_peers + 7) / 8);
 	}
 	if (!be->tun_mtu_dirty)

@@ -430,6 +430,52 @@ static int test_ridx(void)
 	return 0;
 }
 
+/* peer del forgets the peer's counters by key (lib/statsfew.c), in the
+ * counter map and in the fast slots, and leaves other peers' counters */
+static int test_forget_few(void)
+{
+	const char *t = "backend_peer_del_forgets_counters";
+	struct tun46_peer p = mkpeer("fg4", "fd00::74", "fd00::1");
+	int ncpu = libbpf_num_possible_cpus(), fd, ffd, i;
+	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
+	uint32_t tun, slot = 77;
+	struct be *be;
+
+	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
+	tun = tundev_ifindex(be);
+	fd = pin_fd(be, "tun46_stats");
+	ffd = pin_fd(be, "tun46_stats_fast");
+	CHECK(t, tun && fd >= 0 && ffd >= 0, "pins");
+	CHECK(t, be_peer_set(be, 4, &p) == 0, "peer 4");
+	struct tun46_stats_key gone = {tun, 4}, stays = {tun, 1};
+
+	for (i = 0; i < ncpu; i++)
+		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
+	CHECK(t,
+	      bpf_map_update_elem(fd, &gone, vals, BPF_ANY) == 0 && bpf_map_update_elem(fd, &stays, vals, BPF_ANY) == 0,
+	      "seed");
+	fv[0].key = gone;
+	fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
+	CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed fast slot");
+	CHECK(t, be_peer_del(be, 4) == 0, "peer del");
+	peers_flush(be);
+	CHECK(t, bpf_map_lookup_elem(fd, &gone, vals) != 0, "deleted peer's counters left");
+	CHECK(t, bpf_map_lookup_elem(fd, &stays, vals) == 0, "another peer's counters gone");
+	CHECK(t,
+	      bpf_map_lookup_elem(ffd, &slot, fv) == 0 && fv[0].key.ifindex == 0 &&
+		  fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0,
+	      "deleted peer's fast slot left");
+	bpf_map_delete_elem(fd, &stays);
+	close(fd);
+	close(ffd);
+	be_close(be);
+	free(vals);
+	free(fv);
+	UNIT_PASS(t);
+	return 0;
+}
+
 static int test_links(struct be *be)
 {
 	const char *t = "backend_link_attach_detach";
@@ -888,6 +934,7 @@ int main(void)
 	test_hidden_sysfs(suffix);
 	test_rollback();
 	test_ridx();
+	test_forget_few();
 	if (be_open(&be, NULL) == 0)
 		test_teardown(be);
 	test_isolation();
