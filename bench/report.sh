@@ -86,7 +86,7 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
      goal("100,000 routes applied (s)"; get("tun46-xdp"; "apply_100000_routes_s"); "<="; 1; ["tun46-xdp"]; "apply_100000_routes_s"),
      goal("10k peers + 1M routes apply (s)"; get("ctlscale"; "apply_s"); "<="; 10; ["ctlscale"]; "apply_s"),
      goal("10k peers + 1M routes remove (s)"; get("ctlscale"; "remove_s"); "<="; 10; ["ctlscale"]; "remove_s"),
-     goal("one-peer change on top of them (ms, slowest of hoplimit/add/del)"; get("ctlscale"; "change_max_ms"); "<="; 50; ["ctlscale"]; "change_max_ms"),
+     goal("one-peer change on top of them (ms, slowest single command: peer add/del/change mtu/remote/hoplimit, route add/del)"; get("ctlscale"; "change_max_ms"); "<="; 50; ["ctlscale"]; "change_max_ms"),
      goal("packets lost in the routers during config apply (max of runs)";
           ([$sum[] | select(.metric == "apply_loss_pkts") | .max][0]); "<="; 0; ["tun46-xdp"]; "apply_loss_pkts")
    ] + (if $has_base then [

@@ -311,12 +311,9 @@ static int peer_del(struct t46_ctx *ctx, const struct t46_cmd *c)
 	}
 	if (err)
 		return T46_EXIT_ERR;
-	if (be_route_list(be, &routes, &n))
+	if (be_peer_routes(be, id, &routes, &n)) /* the peer's own, from the route index */
 		return T46_EXIT_ERR;
-	for (size_t i = 0; i < n; i++) {
-		if (routes[i].peer_id == id)
-			routes[used++] = routes[i];
-	}
+	used = n;
 	if (used && !ctx->force) {
 		char buf[32];
 

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "be_internal.h"
+#include "ridx.h"
 
 /* The peer ids before the maps are open (t46_lib_opts.max_peers, checked at load). */
 static uint32_t opt_max_peers(void)
@@ -111,6 +112,7 @@ fail:
 	maps_close(be);
 	peers_cache_drop(be);
 	names_close(be);
+	ridx_drop(be);
 	migrate_free(be);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)
@@ -146,6 +148,7 @@ static void teardown(struct be *be)
 	be->loaded = false;
 	peers_cache_drop(be);
 	names_close(be);
+	ridx_drop(be);
 }
 
 void be_close(struct be *be)
@@ -172,6 +175,7 @@ void be_close(struct be *be)
 	maps_close(be);
 	peers_cache_drop(be);
 	names_close(be);
+	ridx_drop(be);
 	free(be->stale);
 	lock_release(be);
 	if (be->bpffs_fd >= 0)

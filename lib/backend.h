@@ -96,6 +96,9 @@ int be_route_update_known(struct be *be, const struct be_route *r, const uint32_
 int be_route_delete_known(struct be *be, const struct be_route *r, size_t n, bool state_goes);
 /* All routes, sorted by (addr, plen).  *out is malloc'ed; caller frees. */
 int be_route_list(struct be *be, struct be_route **out, size_t *n);
+/* The routes of one peer, sorted, from the per-peer route index (no walk of
+ * the route map).  *out is malloc'ed; caller frees. */
+int be_peer_routes(struct be *be, uint32_t peer_id, struct be_route **out, size_t *n);
 
 /* ---- links ---- */
 struct be_link {

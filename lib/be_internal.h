@@ -91,6 +91,7 @@ struct be {
 	char op[TUN46_JOURNAL_OP_LEN]; /* the command, for the journal */
 	bool journal_on;	       /* journal_begin wrote it */
 	struct migrate_snap *mig;      /* migrate.c: what is carried over, until migrate_finish */
+	struct ridx *ridx;	       /* ridx.c: the per-peer route index, opened on first use */
 };
 
 /* netns.c */
@@ -247,6 +248,13 @@ uint16_t peer_route_mtu(const struct tun46_peer *p);
 int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
 /* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
 int stats_forget_peers(struct be *be, const uint8_t *ids);
+/* statsfew.c: the same for n <= STATS_FEW ids, by key (no walk); -E2BIG: walk instead */
+#define STATS_FEW	    16
+#define TUN46_STATS_FEW_IFS 256
+int stats_forget_few(struct be *be, const uint32_t *ids, size_t n);
+
+/* routemap.c: every route of the trie itself, unsorted (a full walk) */
+int routes_list_map(struct be *be, struct be_route **out, size_t *n);
 
 /* routetab.c: reading tun46_routes, and the kernel routes in step with it */
 uint32_t routes_plen_mask(uint8_t plen);					 /* network order */

@@ -263,7 +263,18 @@ void peers_flush(struct be *be)
 		return;
 	if (be->forget_any) {
 		be->forget_any = false;
-		stats_forget_peers(be, be->forget);
+		uint32_t few[STATS_FEW], nfew = 0;
+
+		for (uint32_t i = 1; i < be->max_peers && nfew <= STATS_FEW; i++) {
+			if (be->forget[i / 8] & (1u << (i % 8))) {
+				if (nfew < STATS_FEW)
+					few[nfew] = i;
+				nfew++;
+			}
+		}
+		/* a peer del: by key; config apply deleting many: one walk */
+		if (nfew > STATS_FEW || stats_forget_few(be, few, nfew))
+			stats_forget_peers(be, be->forget);
 		peer_rx_forget(be, be->forget);
 		memset(be->forget, 0, (be->max_peers + 7) / 8);
 	}

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "be_internal.h"
+#include "ridx.h"
 
 #define BPFFS_HOST "/sys/fs/bpf"
 

@@ -502,13 +502,16 @@ measure_ctlscale() {
 			note ctlscale "run $r failed: $(tail -3 "$WORK/ctlscale.err" | tr '\n' ' ' | head -c 400)"
 			[ -n "$j" ] || continue
 		fi
-		for k in apply_s apply_cpu_s remove_s remove_cpu_s apply_plus_s change_hoplimit_ms change_add_ms \
-			change_del_ms change_mtu_ms change_max_ms kernel_bytes_per_peer kernel_bytes_per_route rss_apply_kib; do
+		for k in apply_s apply_cpu_s remove_s remove_cpu_s apply_plus_ms apply_minus_ms apply_one_peer_ms \
+			change_hoplimit_ms change_add_ms change_del_ms change_add_bare_ms change_del_bare_ms change_mtu_ms \
+			change_remote_ms change_route_add_ms change_route_del_ms change_max_ms kernel_bytes_per_peer \
+			kernel_bytes_per_route route_map_bytes_per_route index_bytes_per_route index_bytes_per_peer_slot \
+			rss_apply_kib; do
 			[ "$(jq ".$k" <<<"$j")" = null ] || sample ctlscale "$k" "$r" "$(jq ".$k" <<<"$j")"
 		done
 		blog "bench: [ctlscale] run $r: $j"
 	done
-	note ctlscale "$CTLSCALE_PEERS peers + $CTLSCALE_ROUTES routes (bench/ctlgen.sh), TUN46_MAX_PEERS=16384; one-peer changes: peer change hoplimit, peer add + route add (-batch), peer del -force; change_mtu_ms rewrites the peer's kernel routes (listed from the whole route map)"
+	note ctlscale "$CTLSCALE_PEERS peers + $CTLSCALE_ROUTES routes (bench/ctlgen.sh), TUN46_MAX_PEERS=16384; one-peer changes (each one tun46 command, median of CTLSCALE_REPS=5): peer change hoplimit / mtu (rewrites the peer's kernel routes) / remote, peer add + 3 routes (-batch), peer del -force of it, peer add / del without routes, route add / del; change_max_ms is the slowest; a peer's routes come from the per-peer route index (lib/ridx.c: index_bytes_per_route, index_bytes_per_peer_slot from bytes_memlock), not from a walk of the route map; apply_one_peer_ms: config apply of the whole file with one peer more / less (parses, sorts and diffs all $CTLSCALE_ROUTES routes: not a one-peer cost)"
 }
 
 # ---- main loop over paths ----

@@ -446,6 +446,18 @@ if [ "$(bpftool -j map dump pinned "$(pin_dir "$A")/tun46_peers" 2>/dev/null | m
 else
 	fail "peer map after rollbacks" "differs"
 fi
+# route show reads the per-peer route index (lib/ridx.c): after the rollbacks
+# it must list exactly what the route trie holds (prefix and peer id)
+trie_routes() {
+	bpftool -j map dump pinned "$(pin_dir "$A")/tun46_routes" | jq -r '.[] | .formatted | (.key.addr |
+		"\(. % 256).\(. / 256 | floor % 256).\(. / 65536 | floor % 256).\(. / 16777216 | floor)") +
+		"/\(.key.prefixlen) \(.value.peer_id)"' | sort
+}
+idx=$("$T" -n "$A" -j route show | jq -r '.[] | "\(.dst) \(.peer_id)"' | sort)
+trie=$(trie_routes)
+if [ -n "$trie" ] && [ "$idx" = "$trie" ]; then pass "route index matches the route map after the rollbacks"; else
+	fail "route index after rollbacks" "$(diff <(echo "$idx") <(echo "$trie") | head -5)"
+fi
 run "$T" -n "$A" config apply "$TMP/v2.conf"
 if [ "$rc" = 0 ] && grep -q "peers: 1 added, 1 changed, 1 removed; routes: 1 added, 1 changed, 1 removed" "$TMP/out"; then
 	pass "config apply v1->v2 diff"

@@ -33,8 +33,8 @@
 #   base, no kernel: opts errmsg lbmsg parse host cmdparse hidx state config
 #                    plan mapnames linklist localpick
 #   kernel I/O:      nl nlquery attach ethtool probe netns pin lock gc maps
-#                    stats peerrx load portcheck tundev
-#   state:           peertab names routetab layout journal repair ensure (the
+#                    stats statsfew peerrx routemap load portcheck tundev
+#   state:           peertab names ridx routetab layout journal repair ensure (the
 #                    loading layer) peers routes links migrate follow
 #   open/close:      backend (be_open, be_close)
 #   front-facing:    live sanity apply prom

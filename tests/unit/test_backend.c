@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include "backend.h"
 #include "be_internal.h"
+#include "ridx.h"
 #include "unit.h"
 
 #define CHECK UNIT_CHECK
@@ -285,6 +286,196 @@ static int test_rollback(void)
 	return 0;
 }
 
+/* The per-peer route index (lib/ridx.c) against the route map after every
+ * kind of write: adds in any order, moves between peers, small and large
+ * deletes, a whole peer's routes, failed batches (TUN46_FAIL_AFTER), a
+ * crash between map and index, and a state pinned without an index.  The
+ * verifier itself must notice a wrong index. */
+static int ridx_ok(struct be *be, const char *t, const char *step)
+{
+	char msg[256];
+	int err = ridx_verify(be, msg, sizeof(msg));
+
+	CHECK(t, err == 0, "after %s: index out of step with the route map: %s", step, msg);
+	return 0;
+}
+
+static int peer_routes_match(struct be *be, const char *t, uint32_t id)
+{
+	struct be_route *mine, *all;
+	size_t n, na, want = 0;
+
+	CHECK(t, be_peer_routes(be, id, &mine, &n) == 0, "be_peer_routes %u", id);
+	CHECK(t, routes_list_map(be, &all, &na) == 0, "routes_list_map");
+	for (size_t i = 0; i < na; i++)
+		want += all[i].peer_id == id;
+	for (size_t i = 0; i < n; i++)
+		CHECK(t, mine[i].peer_id == id && (i == 0 || ntohl(mine[i - 1].addr) < ntohl(mine[i].addr)),
+		      "peer %u route %zu", id, i);
+	free(mine);
+	free(all);
+	CHECK(t, n == want, "peer %u: %zu routes from the index, %zu in the map", id, n, want);
+	return 0;
+}
+
+static int test_ridx(void)
+{
+	const char *t = "backend_route_index";
+	enum { N = 700 };
+	struct tun46_peer p2 = mkpeer("rx2", "fd00::72", "fd00::1"), p3 = mkpeer("rx3", "fd00::73", "fd00::1");
+	struct be_route r[N], mv[40];
+	char path[PATH_MAX];
+	struct be *be;
+	size_t i;
+	int fd, err;
+	uint32_t k, v;
+
+	CHECK(t, be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
+	CHECK(t, be_peer_set(be, 2, &p2) == 0 && be_peer_set(be, 3, &p3) == 0, "peers 2 and 3");
+	if (ridx_ok(be, t, "open"))
+		return -1;
+	for (i = 0; i < N; i++) /* descending addresses: not sorted */
+		r[i] = (struct be_route){htonl(0x0c000000 + ((uint32_t)(N - i) << 8)), 24, 1 + (uint32_t)(i % 3)};
+	CHECK(t, be_route_update(be, r, N) == 0, "add %d", N);
+	if (ridx_ok(be, t, "add") || peer_routes_match(be, t, 2))
+		return -1;
+	for (i = 0; i < 40; i++) /* 40 routes of peers 1 and 3 move to peer 2 */
+		mv[i] = (struct be_route){r[i * 3 + (i & 1 ? 2 : 0)].addr, 24, 2};
+	CHECK(t, be_route_update(be, mv, 40) == 0, "move");
+	if (ridx_ok(be, t, "move") || peer_routes_match(be, t, 2) || peer_routes_match(be, t, 3))
+		return -1;
+	CHECK(t, be_route_delete(be, &mv[5], 3) == 0, "delete 3");
+	if (ridx_ok(be, t, "small delete"))
+		return -1;
+	CHECK(t, be_route_delete(be, r + 300, 200) == 0, "delete 200");
+	if (ridx_ok(be, t, "large delete"))
+		return -1;
+	/* a failed batch (the 3rd write fails) is rolled back: the index too */
+	be_close(be);
+	setenv("TUN46_FAIL_AFTER", "2", 1);
+	CHECK(t, be_open(&be, NULL) == 0, "reopen");
+	unsetenv("TUN46_FAIL_AFTER");
+	for (i = 0; i < 40; i++)
+		mv[i].peer_id = 3;
+	err = be_route_update(be, mv + 10, 30);
+	CHECK(t, err == -ENOSPC, "injected failure not reported: %d", err);
+	CHECK(t, ridx_valid(be), "index invalid after a clean rollback");
+	if (ridx_ok(be, t, "rollback") || peer_routes_match(be, t, 2))
+		return -1;
+	/* a peer's every route (the config apply and peer del -force case) */
+	{
+		struct be_route *mine;
+		size_t n;
+
+		CHECK(t, be_peer_routes(be, 3, &mine, &n) == 0 && n > 0, "peer 3 routes");
+		CHECK(t, be_route_delete(be, mine, n) == 0, "delete peer 3's %zu routes", n);
+		free(mine);
+		CHECK(t, be_peer_routes(be, 3, &mine, &n) == 0 && n == 0, "peer 3 has %zu routes left", n);
+		free(mine);
+	}
+	if (ridx_ok(be, t, "whole peer"))
+		return -1;
+	/* a crash between the map write and the index: invalid, then rebuilt */
+	CHECK(t, ridx_write_begin(be) == 0, "begin");
+	be_close(be); /* no ridx_write_end */
+	CHECK(t, be_open(&be, NULL) == 0, "reopen");
+	CHECK(t, !ridx_valid(be), "index valid after an interrupted write");
+	if (peer_routes_match(be, t, 1))
+		return -1;
+	CHECK(t, ridx_valid(be), "index not rebuilt");
+	if (ridx_ok(be, t, "rebuild"))
+		return -1;
+	/* a state pinned by a tun46 without the index: made on first use */
+	be_close(be);
+	CHECK(t, be_open(&be, NULL) == 0, "reopen");
+	pin_path(be, RIDX_PIN_COUNT, path, sizeof(path));
+	CHECK(t, unlink(path) == 0, "unlink %s", path);
+	pin_path(be, RIDX_PIN_CHUNKS, path, sizeof(path));
+	CHECK(t, unlink(path) == 0, "unlink %s", path);
+	if (peer_routes_match(be, t, 2) || ridx_ok(be, t, "index made for an old state"))
+		return -1;
+	CHECK(t, pin_exists(be, RIDX_PIN_COUNT) && pin_exists(be, RIDX_PIN_CHUNKS), "index not pinned");
+	/* the verifier sees a wrong count */
+	fd = pin_fd(be, RIDX_PIN_COUNT);
+	k = 2;
+	CHECK(t, fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0, "count of peer 2");
+	v++;
+	CHECK(t, bpf_map_update_elem(fd, &k, &v, BPF_ANY) == 0, "corrupt");
+	{
+		char msg[256];
+
+		CHECK(t, ridx_verify(be, msg, sizeof(msg)) == -EBADMSG, "a wrong count passed the verifier");
+	}
+	v--;
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	close(fd);
+	/* clean up: peers 2 and 3 and the routes go */
+	{
+		struct be_route *all;
+		size_t n, m = 0;
+
+		CHECK(t, be_route_list(be, &all, &n) == 0, "list");
+		for (i = 0; i < n; i++) {
+			if (ntohl(all[i].addr) >> 24 == 12)
+				all[m++] = all[i];
+		}
+		CHECK(t, be_route_delete(be, all, m) == 0, "cleanup routes");
+		free(all);
+	}
+	CHECK(t, be_peer_del(be, 2) == 0 && be_peer_del(be, 3) == 0, "cleanup peers");
+	if (ridx_ok(be, t, "cleanup"))
+		return -1;
+	be_close(be);
+	UNIT_PASS(t);
+	return 0;
+}
+
+/* peer del forgets the peer's counters by key (lib/statsfew.c), in the
+ * counter map and in the fast slots, and leaves other peers' counters */
+static int test_forget_few(void)
+{
+	const char *t = "backend_peer_del_forgets_counters";
+	struct tun46_peer p = mkpeer("fg4", "fd00::74", "fd00::1");
+	int ncpu = libbpf_num_possible_cpus(), fd, ffd, i;
+	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
+	uint32_t tun, slot = 77;
+	struct be *be;
+
+	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
+	tun = tundev_ifindex(be);
+	fd = pin_fd(be, "tun46_stats");
+	ffd = pin_fd(be, "tun46_stats_fast");
+	CHECK(t, tun && fd >= 0 && ffd >= 0, "pins");
+	CHECK(t, be_peer_set(be, 4, &p) == 0, "peer 4");
+	struct tun46_stats_key gone = {tun, 4}, stays = {tun, 1};
+
+	for (i = 0; i < ncpu; i++)
+		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
+	CHECK(t,
+	      bpf_map_update_elem(fd, &gone, vals, BPF_ANY) == 0 && bpf_map_update_elem(fd, &stays, vals, BPF_ANY) == 0,
+	      "seed");
+	fv[0].key = gone;
+	fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
+	CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed fast slot");
+	CHECK(t, be_peer_del(be, 4) == 0, "peer del");
+	peers_flush(be);
+	CHECK(t, bpf_map_lookup_elem(fd, &gone, vals) != 0, "deleted peer's counters left");
+	CHECK(t, bpf_map_lookup_elem(fd, &stays, vals) == 0, "another peer's counters gone");
+	CHECK(t,
+	      bpf_map_lookup_elem(ffd, &slot, fv) == 0 && fv[0].key.ifindex == 0 &&
+		  fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0,
+	      "deleted peer's fast slot left");
+	bpf_map_delete_elem(fd, &stays);
+	close(fd);
+	close(ffd);
+	be_close(be);
+	free(vals);
+	free(fv);
+	UNIT_PASS(t);
+	return 0;
+}
+
 static int test_links(struct be *be)
 {
 	const char *t = "backend_link_attach_detach";
@@ -470,6 +661,11 @@ static int test_scale(struct be *be)
 	t0 = now();
 	CHECK(t, be_route_list(be, &list, &n) == 0 && n == N + 2, "list %zu", n);
 	t_list = now() - t0;
+	for (i = 1; i < n; i++) /* sorted by (addr, plen) */
+		CHECK(t,
+		      ntohl(list[i - 1].addr) < ntohl(list[i].addr) ||
+			  (list[i - 1].addr == list[i].addr && list[i - 1].plen < list[i].plen),
+		      "list order at %zu", i);
 	free(list);
 	t0 = now();
 	CHECK(t, be_route_update(be, r, N) == 0, "replace 100k");
@@ -758,6 +954,8 @@ int main(void)
 	be_close(be); /* the child below takes the lock */
 	test_hidden_sysfs(suffix);
 	test_rollback();
+	test_ridx();
+	test_forget_few();
 	if (be_open(&be, NULL) == 0)
 		test_teardown(be);
 	test_isolation();
