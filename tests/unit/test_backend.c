@@ -352,9 +352,9 @@ static int test_ridx(void)
 		return -1;
 	/* a failed batch (the 3rd write fails) is rolled back: the index too */
 	be_close(be);
-	setenv("TUN46_FAIL_AFTER", "2", 1);
+	t46_set_opts(&(struct t46_lib_opts){.fail_after = "2"});
 	CHECK(t, be_open(&be, NULL) == 0, "reopen");
-	unsetenv("TUN46_FAIL_AFTER");
+	t46_set_opts(NULL);
 	for (i = 0; i < 40; i++)
 		mv[i].peer_id = 3;
 	err = be_route_update(be, mv + 10, 30);
