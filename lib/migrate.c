@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "be_internal.h"
+#include "ridx.h"
 
 #define PEER_HEAD 48 /* bytes of struct tun46_peer before .key, the same in every layout */
 
@@ -226,6 +227,11 @@ int migrate_begin(struct be *be)
 		if (pin_path(be, name, path, sizeof(path)) == 0)
 			unlink(path);
 	}
+	/* the route index describes the old route map: rebuilt from the new one */
+	ridx_drop(be);
+	for (i = 0; i < 2; i++)
+		if (pin_path(be, i ? RIDX_PIN_CHUNKS : RIDX_PIN_COUNT, path, sizeof(path)) == 0)
+			unlink(path);
 	be->mig = s;
 	return 0;
 }
