@@ -44,6 +44,10 @@ log() { printf 'ctlscale: %s\n' "$*" >&2; }
 
 ip netns add "$NS" || exit 1
 ip -n "$NS" link set lo up
+# the hub's own WAN address (the configured local: tun46 refuses a local the
+# router does not own), and a route toward the branches' remotes
+ip -n "$NS" -6 addr add fd01::1/128 dev lo nodad || exit 1
+ip -n "$NS" -6 route add fd00::/16 dev lo || exit 1
 bench/ctlgen.sh "$PEERS" "$ROUTES" >"$W/big.conf"
 bench/ctlgen.sh "$PEERS" "$ROUTES" plus >"$W/plus.conf"
 bench/ctlgen.sh "$PEERS" 0 >"$W/peers.conf"
