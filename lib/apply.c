@@ -13,26 +13,7 @@
 #include "live.h"
 #include "names.h"
 
-static void add_err(struct t46_cfg_errs *errs, int line, const char *token, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add_err(struct t46_cfg_errs *errs, int line, const char *token, const char *fmt, ...)
-{
-	va_list ap;
-
-	errs->total++;
-	if (errs->n >= T46_CFG_MAX_ERRS)
-		return;
-	struct t46_err *e = &errs->e[errs->n++];
-
-	memset(e, 0, sizeof(*e));
-	e->line = line;
-	e->tok = -1;
-	snprintf(e->token, sizeof(e->token), "%s", token);
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-}
+#define add_err t46_cfg_err_add
 
 /* The desired peers whose remote is a DNS name get an address: the live one
  * when the live peer of that name follows the same DNS name, else a fresh

@@ -8,9 +8,7 @@
 #include "cmd.h"
 #include "config.h"
 
-static void add_err(struct t46_cfg_errs *errs, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void add_err(struct t46_cfg_errs *errs, int line, const char *fmt, ...)
+void t46_cfg_err_add(struct t46_cfg_errs *errs, int line, const char *token, const char *fmt, ...)
 {
 	struct t46_err *e;
 	va_list ap;
@@ -21,11 +19,15 @@ static void add_err(struct t46_cfg_errs *errs, int line, const char *fmt, ...)
 	e = &errs->e[errs->n++];
 	memset(e, 0, sizeof(*e));
 	e->tok = -1;
+	e->line = line;
+	if (token)
+		snprintf(e->token, sizeof(e->token), "%s", token);
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	e->line = line;
 }
+
+#define add_err(errs, line, ...) t46_cfg_err_add(errs, line, NULL, __VA_ARGS__)
 
 static void add_err_from(struct t46_cfg_errs *errs, int line, const struct t46_err *src)
 {

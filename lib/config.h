@@ -26,6 +26,11 @@ struct t46_cfg_errs {
 	size_t total; /* found */
 };
 
+/* Count one error (kept while there is room): at line (0: none), about token
+ * (NULL: none), the message formatted from fmt. */
+void t46_cfg_err_add(struct t46_cfg_errs *errs, int line, const char *token, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Parse buf[0..len-1] into st (initialised by the caller).  Returns the
  * number of errors (0 = valid); errors are in errs, in line order. */
 size_t t46_config_parse(const char *buf, size_t len, struct t46_state *st, struct t46_cfg_errs *errs);

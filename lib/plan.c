@@ -9,24 +9,7 @@
 #include "hidx.h"
 #include "plan.h"
 
-static void perr(struct t46_cfg_errs *errs, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void perr(struct t46_cfg_errs *errs, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	errs->total++;
-	if (errs->n >= T46_CFG_MAX_ERRS)
-		return;
-	struct t46_err *e = &errs->e[errs->n++];
-
-	memset(e, 0, sizeof(*e));
-	e->tok = -1;
-	e->line = line;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-}
+#define perr(errs, line, ...) t46_cfg_err_add(errs, line, NULL, __VA_ARGS__)
 
 static struct t46_op *new_op(struct t46_plan *plan, enum t46_op_kind kind)
 {

@@ -555,18 +555,7 @@ void t46_sanity_detach_emit(struct be *be, const char *ifname)
 }
 
 /* A refusal into the config errors, at the line that defined the peer. */
-static void cfg_err(struct t46_cfg_errs *errs, int line, const char *msg)
-{
-	errs->total++;
-	if (errs->n >= T46_CFG_MAX_ERRS)
-		return;
-	struct t46_err *e = &errs->e[errs->n++];
-
-	memset(e, 0, sizeof(*e));
-	e->tok = -1;
-	e->line = line;
-	snprintf(e->msg, sizeof(e->msg), "%s", msg);
-}
+#define cfg_err(errs, line, msg) t46_cfg_err_add(errs, line, NULL, "%s", msg)
 
 /* What `local auto` will resolve to once the desired ports are attached:
  * the first usable global address of the lowest-ifindex WAN (be_local_auto,
