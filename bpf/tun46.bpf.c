@@ -313,13 +313,14 @@ static __always_inline int tc_lan_forward_fixup(struct __sk_buff *skb, const str
 }
 
 /*
- * Encapsulate an skb (Ethernet + IPv4) and send it to the WAN: on fib success we
- * write the MACs and redirect; without a neighbour the kernel resolves it
- * (bpf_redirect_neigh).  Nothing is changed before the route is known, so a
- * packet handed back to the kernel is untouched.  Returns the TC verdict.
+ * Send an skb (Ethernet + IPv4) encapsulated as 'pl' plans, once the outer
+ * route is known: 'rc' is its lookup result, SUCCESS (write the MACs and
+ * redirect) or NO_NEIGH (the kernel resolves it: bpf_redirect_neigh).
+ * Nothing was changed before, so a packet handed back to the kernel is
+ * untouched.  Returns the TC verdict.
  */
-static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, const struct tun46_config *cfg,
-					 __u32 count_if, bool slow)
+static __always_inline int tc_encap_finish(struct __sk_buff *skb, struct encap_plan *pl, __u32 count_if, bool slow,
+					   int rc)
 {
 	__u64 flags = BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO;
 	/* GRE: the kernel's GSO segments the inner packet behind the GRE header
@@ -328,15 +329,7 @@ static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_pla
 		flags |= BPF_F_ADJ_ROOM_ENCAP_L4_GRE;
 	void *data, *data_end;
 	struct ethhdr *eth;
-	int rc;
 
-	rc = encap_fib(skb, pl, cfg, skb->gso_segs <= 1);
-	if (slow && rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) /* the outer route's MTU: tell the sender */
-		return icmp_frag_needed(skb, count_if, pl->peer_id, pl->fib_mtu - pl->outer_len);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
-		stats_inc(count_if, pl->peer_id, slow ? TUN46_C_ENCAP_DROP_NO_ROUTE6 : encap_fib_reason(rc));
-		return slow ? TC_ACT_SHOT : TC_ACT_OK;
-	}
 	if (!slow && tc_lan_forward_fixup(skb, pl))
 		goto drop;
 	if (encap_make_room(skb, pl->outer_len, flags, count_if, pl->peer_id)) /* counted; nested tunnels too */
@@ -361,14 +354,53 @@ drop:
 	return TC_ACT_SHOT;
 }
 
+/* The tunnel device's packets (slow): route the outer packet, answer a
+ * route MTU below the packet with frag needed, then tc_encap_finish(). */
+static __always_inline int tc_encap_send(struct __sk_buff *skb, struct encap_plan *pl, const struct tun46_config *cfg,
+					 __u32 count_if)
+{
+	int rc = encap_fib(skb, pl, cfg, skb->gso_segs <= 1);
+
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) /* the outer route's MTU: tell the sender */
+		return icmp_frag_needed(skb, count_if, pl->peer_id, pl->fib_mtu - pl->outer_len);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+		stats_inc(count_if, pl->peer_id, TUN46_C_ENCAP_DROP_NO_ROUTE6);
+		return TC_ACT_SHOT;
+	}
+	return tc_encap_finish(skb, pl, count_if, true, rc);
+}
+
+/* tc_lan for a GSO/GRO aggregate: counted and left to the kernel, which
+ * routes it into the tunnel device, checks every segment against the MTU,
+ * and tc_tun encapsulates it keeping GSO.  Returns the TC verdict. */
+static __always_inline int tc_lan_gso(struct __sk_buff *skb, const struct iphdr *iph, void *data_end,
+				      struct encap_plan *pl)
+{
+	if (encap_plan_peer(iph, data_end, true, pl) != V_GO) {
+		stats_inc(skb->ifindex, pl->peer_id,
+			  pl->reason == TUN46_C_ENCAP_PASS_TOO_BIG ? TUN46_C_ENCAP_PASS_GSO : pl->reason);
+		return TC_ACT_OK;
+	}
+	if (!ipv4_csum_ok20(iph)) {
+		stats_inc(skb->ifindex, pl->peer_id, TUN46_C_ENCAP_DROP_BAD_CSUM);
+		return TC_ACT_SHOT;
+	}
+	stats_inc(skb->ifindex, pl->peer_id, TUN46_C_ENCAP_PASS_GSO);
+	return TC_ACT_OK;
+}
+
 SEC("tc")
 int tc_lan(struct __sk_buff *skb)
 {
 	struct tun46_config *cfg = config_get();
 	struct encap_plan pl = {};
 	void *data, *data_end;
+	struct tun46_nh *nh;
 	struct iphdr *iph;
-	enum verdict v;
+	__u32 in_ifindex = skb->ifindex, gen;
+	enum lan_route lr;
+	int rc = BPF_FIB_LKUP_RET_SUCCESS;
+	__u64 now;
 
 	/* Unicast to this port only (the kernel drops other hosts' frames and
 	 * handles broadcast/multicast); VLAN-tagged frames belong to the
@@ -383,36 +415,41 @@ int tc_lan(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (ipv4_martian(iph->saddr) || ipv4_martian(iph->daddr))
 		return TC_ACT_OK;
-
-	v = encap_plan(iph, data_end, skb->len - sizeof(struct ethhdr), true, &pl);
-	if (v == V_NOT_OURS)
+	if (!ipv4_sane(iph, skb->len - sizeof(struct ethhdr)))
 		return TC_ACT_OK;
-	if (!lan_fib_to_tunnel(skb, iph, skb->ifindex, cfg)) {
-		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
+
+	/* The kernel decides, with the per-CPU caches in front (as xdp_lan). */
+	now = nh_now();
+	gen = nh_gen(cfg);
+	lr = lan_route_cached(skb, iph, in_ifindex, cfg, gen, now, &pl.peer_id);
+	if (lr == LR_NOT_OURS)
+		return TC_ACT_OK;
+	if (lr == LR_KERNEL) {
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_KERNEL_ROUTE);
 		return TC_ACT_OK;
 	}
-	if (v != V_GO) {
-		if (pl.reason == TUN46_C_ENCAP_PASS_TOO_BIG && (skb->gso_segs > 1 || skb->gso_size))
-			pl.reason = TUN46_C_ENCAP_PASS_GSO;
-		stats_inc(skb->ifindex, pl.peer_id, pl.reason);
+	if (skb->gso_segs > 1 || skb->gso_size)
+		return tc_lan_gso(skb, iph, data_end, &pl);
+	if (encap_plan_cached(iph, data_end, &pl, gen, now, &nh) != V_GO) {
+		stats_inc(in_ifindex, pl.peer_id, pl.reason);
 		return TC_ACT_OK;
 	}
 	if (!ipv4_csum_ok20(iph)) {
-		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_BAD_CSUM);
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_DROP_BAD_CSUM);
 		return TC_ACT_SHOT;
 	}
-	if (skb->gso_segs > 1 || skb->gso_size) {
-		/* GRO/GSO aggregate: the kernel routes it into the tunnel
-		 * device, checks every segment against the MTU, and tc_tun
-		 * encapsulates it keeping GSO. */
-		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_GSO);
+	if (!pl.nh_hit) {
+		rc = encap_nexthop(skb, &pl, nh, cfg, gen, now);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+			stats_inc(in_ifindex, pl.peer_id, encap_fib_reason(rc));
+			return TC_ACT_OK;
+		}
+	}
+	if (pl.inner_len > pl.eff_mtu) { /* the kernel (and tc_tun) answer it */
+		stats_inc(in_ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_TOO_BIG);
 		return TC_ACT_OK;
 	}
-	if (pl.inner_len > pmtu_inner_mtu(pl.peer_id, pl.peer, pl.outer_len)) {
-		stats_inc(skb->ifindex, pl.peer_id, TUN46_C_ENCAP_PASS_TOO_BIG);
-		return TC_ACT_OK;
-	}
-	return tc_encap_send(skb, &pl, cfg, skb->ifindex, false);
+	return tc_encap_finish(skb, &pl, in_ifindex, false, rc);
 }
 
 SEC("tc")
@@ -455,7 +492,7 @@ int tc_tun(struct __sk_buff *skb)
 	mtu = pmtu_inner_mtu(pl.peer_id, pl.peer, pl.outer_len);
 	if (icmp_seg_len(skb, iph, pl.inner_len) > mtu)
 		return icmp_frag_needed(skb, ifindex, pl.peer_id, mtu);
-	return tc_encap_send(skb, &pl, cfg, ifindex, true);
+	return tc_encap_send(skb, &pl, cfg, ifindex);
 }
 
 /* Inject a decapsulated packet (IPv4 behind an Ethernet header) so the
@@ -517,6 +554,12 @@ int tc_wan(struct __sk_buff *skb)
 	if ((void *)(ip6 + 1) > data_end)
 		return TC_ACT_OK;
 
+	if (cfg) { /* the per-CPU caches, as xdp_wan */
+		dp.cache = true;
+		dp.gen = nh_gen(cfg);
+		dp.now = nh_now();
+		dp.tun_ifindex = cfg->tun_ifindex;
+	}
 	switch (decap_plan(ip6, data_end, skb->len - sizeof(struct ethhdr), &dp)) {
 	case V_NOT_OURS:
 		return TC_ACT_OK;
@@ -531,7 +574,7 @@ int tc_wan(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	iph = dp.iph;
-	v = cfg ? decap_route(skb, iph, &dp, cfg, false) : V_PASS;
+	v = cfg ? decap_route(skb, iph, &dp, cfg, true) : V_PASS;
 	if (v == V_DROP) {
 		stats_inc(in_ifindex, dp.peer_id, dp.reason);
 		return TC_ACT_SHOT;

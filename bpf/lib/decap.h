@@ -14,6 +14,7 @@
 #include "nhcache.h"
 #include "gre.h"
 #include "decapcache.h"
+#include "fibscratch.h"
 
 struct decap_plan {
 	struct iphdr *iph; /* the validated inner header (packet pointer) */
@@ -30,7 +31,7 @@ struct decap_plan {
 	bool port_ok;  /* ifindex known to be in tun46_ports */
 	bool gre_csum; /* GRE with the checksum bit: tc_wan verifies it (xdp_wan passes such packets) */
 	__u32 gre_off; /* GRE: offset of its header from the IPv6 header */
-	/* XDP: the caches, set by the caller before decap_plan() (zero in TC) */
+	/* the caches, set by the caller before decap_plan() (xdp_wan, tc_wan; zero: none) */
 	bool cache;
 	__u32 gen;	     /* nh_gen() */
 	__u64 now;	     /* nh_now() */
@@ -40,7 +41,7 @@ struct decap_plan {
 };
 
 /*
- * XDP (dp->cache): does the route cache hold this inner flow (the forward
+ * With dp->cache: does the route cache hold this inner flow (the forward
  * lookup's inputs, TOS after RFC 6040 decapsulation, input = the tunnel
  * device) from this peer, under this generation?  An entry is only made for
  * packets that passed every check, so its source is one of the peer's
@@ -189,7 +190,7 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
 	dp->trim = avail - dp->outer_len - tot;
 
 	/* The inner source must be one of this peer's prefixes (longest match);
-	 * XDP: a cached answer for the flow from this peer says it is. */
+	 * with the caches, a cached answer for the flow from this peer says it is. */
 	if (!decap_src_cached(ip6, iph, dp)) {
 		key.addr = iph->saddr;
 		rt = bpf_map_lookup_elem(&tun46_routes, &key);
@@ -220,18 +221,21 @@ static __always_inline enum verdict decap_plan(struct ipv6hdr *ip6, void *data_e
  */
 static __always_inline int decap_rpf(void *ctx, const struct iphdr *iph, __u8 tos, const struct tun46_config *cfg)
 {
-	struct bpf_fib_lookup fib = {};
+	struct bpf_fib_lookup *fib = fib_scratch();
 	int rc;
 
-	fib.family = AF_INET;
-	fib.tos = tos;
-	fib.l4_protocol = iph->protocol;
-	fib.tot_len = sizeof(*iph); /* never a reason for FRAG_NEEDED */
-	fib.ifindex = cfg->tun_ifindex;
-	fib.ipv4_src = iph->daddr;
-	fib.ipv4_dst = iph->saddr;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) && fib.ifindex == cfg->tun_ifindex)
+	if (!fib)
+		return TUN46_C_DECAP_DROP_RPF;
+
+	fib->family = AF_INET;
+	fib->tos = tos;
+	fib->l4_protocol = iph->protocol;
+	fib->tot_len = sizeof(*iph); /* never a reason for FRAG_NEEDED */
+	fib->ifindex = cfg->tun_ifindex;
+	fib->ipv4_src = iph->daddr;
+	fib->ipv4_dst = iph->saddr;
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if ((rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH) && fib->ifindex == cfg->tun_ifindex)
 		return 0;
 	/* NOT_FWDED: a local or broadcast route (or no route at all, which
 	 * cannot be: the peer-prefix check found a tun46 route, which has a
@@ -246,13 +250,13 @@ static __always_inline int decap_rpf(void *ctx, const struct iphdr *iph, __u8 to
  * reason: decapsulate, then the kernel (slow path, as if from the tunnel
  * device); V_DROP with a reason: a source the kernel would refuse (martian,
  * local, failing the reverse-path check) or a bad header checksum.
- * With 'cache' (XDP), answers come from and go to tun46_nh4; an entry means
+ * With 'cache', answers come from and go to tun46_nh4; an entry means
  * that every check passed for its flow.
  */
 static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *iph, struct decap_plan *dp,
 						const struct tun46_config *cfg, bool cache)
 {
-	struct bpf_fib_lookup fib = {};
+	struct bpf_fib_lookup *fib;
 	struct tun46_nh4 *e = 0;
 	__u64 now = 0;
 	int rc;
@@ -296,19 +300,24 @@ static __always_inline enum verdict decap_route(void *ctx, const struct iphdr *i
 		dp->reason = TUN46_C_DECAP_PASS_TTL;
 		return V_PASS;
 	}
-	fib.family = AF_INET;
-	fib.tos = dp->new_tos;
-	fib.l4_protocol = iph->protocol;
-	fib.tot_len = dp->inner_len;
-	fib.ifindex = cfg->tun_ifindex; /* as if received on the tunnel device, like ip6tnl */
-	fib.ipv4_src = iph->saddr;
-	fib.ipv4_dst = iph->daddr;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	dp->ifindex = fib.ifindex;
+	fib = fib_scratch();
+	if (!fib) {
+		dp->reason = TUN46_C_DECAP_PASS_FIB;
+		return V_PASS;
+	}
+	fib->family = AF_INET;
+	fib->tos = dp->new_tos;
+	fib->l4_protocol = iph->protocol;
+	fib->tot_len = dp->inner_len;
+	fib->ifindex = cfg->tun_ifindex; /* as if received on the tunnel device, like ip6tnl */
+	fib->ipv4_src = iph->saddr;
+	fib->ipv4_dst = iph->daddr;
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	dp->ifindex = fib->ifindex;
 	switch (rc) {
 	case BPF_FIB_LKUP_RET_SUCCESS:
-		__builtin_memcpy(dp->smac, fib.smac, ETH_ALEN);
-		__builtin_memcpy(dp->dmac, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(dp->smac, fib->smac, ETH_ALEN);
+		__builtin_memcpy(dp->dmac, fib->dmac, ETH_ALEN);
 		if (e && bpf_map_lookup_elem(&tun46_ports, &dp->ifindex)) {
 			/* a same-key live entry checked for a larger size keeps it */
 			if (!nh4_match(e, iph, dp->new_tos, cfg->tun_ifindex, now, dp->gen) ||

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * XDP: the decap index (tun46_decap, a hash keyed by the peer's 16-byte
+ * The decap index (tun46_decap, a hash keyed by the peer's 16-byte
  * address) with a per-CPU direct-mapped copy in front, so that a tunnel
  * packet from a known peer costs an inlined array lookup and a 16-byte
  * compare instead of a hash lookup (a helper call, jhash of the address and
@@ -36,7 +36,7 @@ struct {
 } tun46_decap_cache SEC(".maps");
 
 /* The decap index entry for 'src' (a copy of it on a hit), or NULL; with
- * 'cache' false, the map alone (TC). */
+ * 'cache' false, the map alone. */
 static __always_inline const struct tun46_decap *decap_index(const union tun46_addr6 *src, bool cache, __u32 gen)
 {
 	__u32 slot = tun46_mix32(src->w[0] ^ src->w[1] ^ src->w[2] ^ src->w[3]) & (DECAP_CACHE_SLOTS - 1);

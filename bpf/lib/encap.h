@@ -41,7 +41,7 @@ struct encap_plan {
 	__u8 dmac[ETH_ALEN];
 	bool port_ok;  /* ifindex known to be in tun46_ports */
 	__u32 eff_mtu; /* largest inner packet the peer takes now (path MTU applied) */
-	bool nh_hit;   /* XDP: outer header and next hop came from the per-peer cache (pl->peer unset) */
+	bool nh_hit;   /* outer header and next hop came from the per-peer cache (pl->peer unset) */
 	__u16 fib_mtu; /* the route MTU when the lookup said FRAG_NEEDED */
 };
 

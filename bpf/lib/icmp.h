@@ -112,39 +112,61 @@ static __always_inline bool icmp_rl_allow(__u32 daddr)
  * or -1.  A global (separately verified) function: the loop would make
  * every caller's verification explode.  At most CSUM_MAX_CHUNKS chunks. */
 #define CSUM_MAX_CHUNKS 24
+
+/* The chunk buffer and the loop's state, per CPU rather than on the stack:
+ * tc_wan's frame and this function's together must stay within the 512
+ * bytes of stack, and with the state here only skb, the buffer and the
+ * counter live across the helper calls (in callee-saved registers). */
+struct csum_chunk {
+	__u8 b[CSUM_CHUNK];
+	__s64 sum;
+	__u32 off;
+	__u32 len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_chunk);
+} tun46_csum_buf SEC(".maps");
+
 __noinline __s64 csum_skb(struct __sk_buff *skb, __u32 off, __u32 len, __u32 seed)
 {
-	__u8 buf[CSUM_CHUNK];
-	__s64 s = seed;
+	__u32 zero = 0;
+	struct csum_chunk *c = bpf_map_lookup_elem(&tun46_csum_buf, &zero);
 	int i;
 
-	if (!skb || len > CSUM_MAX_CHUNKS * CSUM_CHUNK)
+	if (!skb || !c || len > CSUM_MAX_CHUNKS * CSUM_CHUNK)
 		return -1;
+	c->sum = seed;
+	c->off = off;
+	c->len = len;
 	for (i = 0; i < CSUM_MAX_CHUNKS; i++) {
-		__u32 n = len;
+		__u32 n = c->len;
 
 		if (n == 0)
 			break;
 		if (n >= CSUM_CHUNK) {
-			if (bpf_skb_load_bytes(skb, off, buf, CSUM_CHUNK))
+			if (bpf_skb_load_bytes(skb, c->off, c->b, CSUM_CHUNK))
 				return -1;
 			n = CSUM_CHUNK;
 		} else {
-			__builtin_memset(buf, 0, sizeof(buf));
+			__builtin_memset(c->b, 0, CSUM_CHUNK);
 			/* 1..63 here; written so that even an older verifier (6.1)
 			 * sees a size in [1, CSUM_CHUNK], never zero */
 			asm volatile("" : "+r"(n));
 			n = ((n - 1) & (CSUM_CHUNK - 1)) + 1;
-			if (bpf_skb_load_bytes(skb, off, buf, n))
+			if (bpf_skb_load_bytes(skb, c->off, c->b, n))
 				return -1;
 		}
-		s = bpf_csum_diff(0, 0, (__be32 *)buf, CSUM_CHUNK, (__u32)s);
-		if (s < 0)
+		c->off += n;
+		c->len -= n;
+		c->sum = bpf_csum_diff(0, 0, (__be32 *)c->b, CSUM_CHUNK, (__u32)c->sum);
+		if (c->sum < 0)
 			return -1;
-		off += n;
-		len -= n;
 	}
-	return s;
+	return c->sum;
 }
 
 static __always_inline __u16 csum_finish(__u32 sum)

@@ -43,14 +43,14 @@ static __always_inline bool lan_fib_to_tunnel(void *ctx, const struct iphdr *iph
 }
 
 /*
- * XDP: the tun46 route's peer (*peer_id) and whether the kernel routes the
- * packet into the tunnel device.  Both answers are cached per CPU with the
+ * The tun46 route's peer (*peer_id) and whether the kernel routes the
+ * packet into the tunnel device (XDP and TC LAN hooks).  Both answers are cached per CPU with the
  * flow (tun46_nh4, entries with the LAN port as in_ifindex), so a hit needs
  * neither the LPM trie nor a fib lookup; the peer part is kept under the
  * generation user space moves after every route write.  Destinations no
  * tun46 route covers are not cached (LR_NOT_OURS: the kernel's, untouched).
  */
-static __always_inline enum lan_route lan_route_cached(struct xdp_md *ctx, const struct iphdr *iph, __u32 in_ifindex,
+static __always_inline enum lan_route lan_route_cached(void *ctx, const struct iphdr *iph, __u32 in_ifindex,
 						       const struct tun46_config *cfg, __u32 gen, __u64 now,
 						       __u32 *peer_id)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Per-CPU caches of the kernel's answers for the XDP programs.
+ * Per-CPU caches of the kernel's answers for the fast path (the XDP and the
+ * TC LAN/WAN programs alike).
  *
  * The fib lookups are most of the cost of a packet, and their answers are the
  * same for every packet of a flow (or, for the outer lookup, of a peer).
@@ -75,7 +76,7 @@ static __always_inline __u32 nh_gen(const struct tun46_config *cfg)
 _Static_assert(sizeof(((struct tun46_nh *)0)->outer) == sizeof(struct outer6), "tun46_nh.outer holds struct outer6");
 
 /*
- * XDP: encap_plan_peer() with the per-peer entry in front.  A hit (this peer,
+ * encap_plan_peer() with the per-peer entry in front.  A hit (this peer,
  * fresh, this generation: user space moves the generation after every peer
  * write) needs no tun46_peers lookup and no fib lookup: the same checks are
  * made against the peer as the entry copied it, the outer header is the
