@@ -246,6 +246,10 @@ void peers_cache_drop(struct be *be);	   /* the maps were closed or recreated */
 unsigned int peers_tun_mtu(struct be *be); /* 1452 while a peer uses encaplimit, else 1460 */
 uint16_t peer_route_mtu(const struct tun46_peer *p);
 int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
+/* Whether the counters of a pair go; stats_clear_fast clears the matching
+ * pairs from every CPU's copy of the fast slots (ncpu: possible CPUs). */
+typedef bool (*stats_key_match)(const struct tun46_stats_key *k, const void *arg);
+int stats_clear_fast(struct be *be, stats_key_match match, const void *arg, int ncpu);
 /* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
 int stats_forget_peers(struct be *be, const uint8_t *ids);
 /* statsfew.c: the same for n <= STATS_FEW ids, by key (no walk); -E2BIG: walk instead */

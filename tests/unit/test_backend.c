@@ -509,6 +509,72 @@ out:
 	return rc;
 }
 
+/* the walks that forget counters (lib/stats.c): by a bitmap of peer ids
+ * (config apply deleting more than STATS_FEW peers) and by interface (link
+ * detach), in the counter map and in every CPU's copy of the fast slots */
+static int test_forget_walk(void)
+{
+	const char *t = "backend_forget_counters_walk";
+	int ncpu = libbpf_num_possible_cpus(), fd = -1, ffd = -1, i, rc = -1;
+	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
+	struct tun46_stats_key keys[4];
+	uint8_t *ids = NULL;
+	uint32_t tun, slot = 78;
+	struct be *be = NULL;
+
+	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
+	tun = tundev_ifindex(be);
+	fd = pin_fd(be, "tun46_stats");
+	ffd = pin_fd(be, "tun46_stats_fast");
+	ids = calloc(be->max_peers / 8 + 1, 1);
+	CHECK(t, tun && fd >= 0 && ffd >= 0 && ids, "pins");
+	/* peers 5 and 6 go; peer 1 stays, but not on interface 9001 */
+	keys[0] = (struct tun46_stats_key){tun, 5};
+	keys[1] = (struct tun46_stats_key){tun, 6};
+	keys[2] = (struct tun46_stats_key){tun, 1};
+	keys[3] = (struct tun46_stats_key){9001, 1};
+	for (i = 0; i < ncpu; i++)
+		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
+	for (i = 0; i < 4; i++)
+		CHECK(t, bpf_map_update_elem(fd, &keys[i], vals, BPF_ANY) == 0, "seed %d", i);
+	fv[0].key = keys[0];
+	fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
+	fv[ncpu - 1].key = keys[2]; /* on one CPU when there is one */
+	fv[ncpu - 1].c.c[TUN46_C_ENCAP_PACKETS] = 4;
+	CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed fast slot");
+	ids[5 / 8] |= 1u << (5 % 8);
+	ids[6 / 8] |= 1u << (6 % 8);
+	CHECK(t, stats_forget_peers(be, ids) == 0, "stats_forget_peers");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[0], vals) != 0 && bpf_map_lookup_elem(fd, &keys[1], vals) != 0,
+	      "counters of peers 5 and 6 left");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) == 0 && bpf_map_lookup_elem(fd, &keys[3], vals) == 0,
+	      "peer 1's counters gone");
+	CHECK(t, bpf_map_lookup_elem(ffd, &slot, fv) == 0, "fast slot");
+	CHECK(t,
+	      (ncpu == 1 || (fv[0].key.ifindex == 0 && fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0)) &&
+		  fv[ncpu - 1].key.peer_id == 1 && fv[ncpu - 1].c.c[TUN46_C_ENCAP_PACKETS] == 4,
+	      "fast slot: peer 5 not cleared or peer 1 cleared");
+	CHECK(t, stats_forget(be, true, 9001, false, 0) == 0, "stats_forget by interface");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[3], vals) != 0, "counters of interface 9001 left");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) == 0, "another interface's counters gone");
+	CHECK(t, stats_forget(be, false, 0, true, 1) == 0, "stats_forget by peer");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) != 0, "counters of peer 1 left");
+	CHECK(t, bpf_map_lookup_elem(ffd, &slot, fv) == 0 && fv[ncpu - 1].key.ifindex == 0, "peer 1's fast slot left");
+	UNIT_PASS(t);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
+	be_close(be);
+	free(ids);
+	free(vals);
+	free(fv);
+	return rc;
+}
+
 static int test_links(struct be *be)
 {
 	const char *t = "backend_link_attach_detach";
@@ -1019,6 +1085,7 @@ int main(void)
 	test_rollback();
 	test_ridx();
 	test_forget_few();
+	test_forget_walk();
 	if (be_open(&be, NULL) == 0)
 		test_teardown(be);
 	test_isolation();
