@@ -322,10 +322,11 @@ void lbmsg_begin(void);
 void lbmsg_end(void);
 const char *lbmsg_reason(char *out, size_t len); /* "" when libbpf said nothing useful */
 
-/* errmsg.c: messages go through the front's print function (log.h) */
-void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_ERR */
-void be_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_WARN */
-void be_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_INFO */
+/* errmsg.c: messages go through the front's print function (log.h); be_err,
+ * be_warn and be_info are t46_log at their level (its format check applies) */
+#define be_err(...)  t46_log(T46_LOG_ERR, __VA_ARGS__)
+#define be_warn(...) t46_log(T46_LOG_WARN, __VA_ARGS__)
+#define be_info(...) t46_log(T46_LOG_INFO, __VA_ARGS__)
 int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap); /* for libbpf_set_print */
 int be_libbpf_warn(enum libbpf_print_level level, const char *fmt, va_list ap);	 /* + its warnings, always */
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */
