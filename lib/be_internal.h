@@ -221,6 +221,19 @@ struct nlmsghdr;
 int nl_socket(void); /* bound NETLINK_ROUTE socket in the current namespace */
 void *nl_put_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len);
 int nl_talk_fd(int fd, struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg), void *arg);
+/* One address of an RTM_NEWADDR message (a dump or an event). */
+struct nl_addr {
+	uint32_t ifindex;
+	uint8_t family, plen, scope; /* AF_*, prefix length, RT_SCOPE_* */
+	uint32_t flags;		     /* IFA_F_*: IFA_FLAGS when present, else the header's 8 bits */
+	/* 4 bytes (AF_INET) or 16 (AF_INET6) inside the message, NULL when
+	 * absent or of another size (or another family): local is the address
+	 * itself, address the far end's on a point-to-point link with a peer
+	 * and otherwise the address itself (then local is often absent). */
+	const void *local, *address;
+};
+/* Parse n into *a: false when n is not an RTM_NEWADDR message. */
+bool nl_addr_parse(const struct nlmsghdr *n, struct nl_addr *a);
 
 /* portcheck.c: what attach records about a port, and the veth far-end check */
 int port_identity(const char *ifname, uint8_t mac[6], uint32_t *addr4); /* addr4: network order, 0 = none */

@@ -235,28 +235,42 @@ struct addr_walk {
 	struct t46_addr_cand c[ADDR_CANDS];
 };
 
+bool nl_addr_parse(const struct nlmsghdr *n, struct nl_addr *a)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(n);
+	int len = (int)n->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifa));
+	size_t size;
+	const struct rtattr *rta;
+
+	if (n->nlmsg_type != RTM_NEWADDR || len < 0)
+		return false;
+	*a = (struct nl_addr){.ifindex = ifa->ifa_index,
+			      .family = ifa->ifa_family,
+			      .plen = ifa->ifa_prefixlen,
+			      .scope = ifa->ifa_scope,
+			      .flags = ifa->ifa_flags};
+	size = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFA_LOCAL && size && RTA_PAYLOAD(rta) == size)
+			a->local = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_ADDRESS && size && RTA_PAYLOAD(rta) == size)
+			a->address = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4)
+			memcpy(&a->flags, RTA_DATA(rta), 4);
+	}
+	return true;
+}
+
 static int addr_cb(struct nlmsghdr *n, void *arg)
 {
 	struct addr_walk *w = arg;
-	struct ifaddrmsg *ifa = NLMSG_DATA(n);
-	int len = n->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa));
-	uint32_t flags = ifa->ifa_flags;
-	const void *addr = NULL;
-	struct rtattr *rta;
+	struct nl_addr a;
 
-	if (n->nlmsg_type != RTM_NEWADDR || w->n >= ADDR_CANDS || ifa->ifa_family != AF_INET6 ||
-	    ifa->ifa_index != w->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+	if (!nl_addr_parse(n, &a) || w->n >= ADDR_CANDS || a.family != AF_INET6 || a.ifindex != w->ifindex ||
+	    a.scope != RT_SCOPE_UNIVERSE || !a.address)
 		return 0;
-	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == IFA_ADDRESS && RTA_PAYLOAD(rta) == 16)
-			addr = RTA_DATA(rta);
-		else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4)
-			memcpy(&flags, RTA_DATA(rta), 4);
-	}
-	if (!addr)
-		return 0;
-	memcpy(w->c[w->n].addr.b, addr, 16);
-	w->c[w->n++].flags = flags;
+	memcpy(w->c[w->n].addr.b, a.address, 16);
+	w->c[w->n++].flags = a.flags;
 	return 0;
 }
 
