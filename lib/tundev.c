@@ -118,23 +118,33 @@ static int if_ioctl(unsigned long req, struct ifreq *ifr)
 	return err;
 }
 
-int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
+static void ifr_init(struct ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+}
+
+static int if_set_mtu(const char *name, unsigned int mtu)
 {
 	struct ifreq ifr;
+
+	ifr_init(&ifr, name);
+	ifr.ifr_mtu = (int)mtu;
+	return if_ioctl(SIOCSIFMTU, &ifr);
+}
+
+int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
+{
+	char name[IF_NAMESIZE];
 	int err;
 
 	/* The peer end first: it must accept every frame tun46 sends. */
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN46_TUNPEER_NAME);
-	ifr.ifr_mtu = (int)mtu;
-	err = if_ioctl(SIOCSIFMTU, &ifr);
+	err = if_set_mtu(TUN46_TUNPEER_NAME, mtu);
 	if (err)
 		return err;
-	memset(&ifr, 0, sizeof(ifr));
-	if (!if_indextoname(ifindex, ifr.ifr_name))
+	if (!if_indextoname(ifindex, name))
 		return -errno;
-	ifr.ifr_mtu = (int)mtu;
-	return if_ioctl(SIOCSIFMTU, &ifr);
+	return if_set_mtu(name, mtu);
 }
 
 /* Is ifindex a veth whose other end is peer_ifindex, both in this
@@ -190,10 +200,8 @@ static int tundev_up(const char *name, unsigned int mtu, bool noarp)
 	struct ifreq ifr;
 	int err;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_mtu = (int)mtu;
-	err = if_ioctl(SIOCSIFMTU, &ifr);
+	err = if_set_mtu(name, mtu);
+	ifr_init(&ifr, name);
 	if (!err)
 		err = if_ioctl(SIOCGIFFLAGS, &ifr);
 	if (!err) {
@@ -210,8 +218,7 @@ static int tundev_mac(const char *name, uint8_t mac[6])
 	struct ifreq ifr;
 	int err;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr_init(&ifr, name);
 	err = if_ioctl(SIOCGIFHWADDR, &ifr);
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
