@@ -94,6 +94,17 @@ static size_t route_msg(char *buf, bool add, uint32_t ifindex, const struct nl_r
 	return NLMSG_ALIGN(n->nlmsg_len);
 }
 
+/* One recv of replies, again when a signal interrupted it: the length, or -errno. */
+static ssize_t nl_recv(int fd, char *buf, size_t size)
+{
+	ssize_t len;
+
+	do
+		len = recv(fd, buf, size, 0);
+	while (len < 0 && errno == EINTR);
+	return len < 0 ? -errno : len;
+}
+
 /* Read replies until the ACK of seq `last`; the first error of a request
  * in [first, last] is stored in *err_seq (ignore_esrch: deleting what
  * is already gone is fine). */
@@ -103,14 +114,11 @@ static int nl_wait_ack(int fd, uint32_t last, bool ignore_esrch, uint32_t *err_s
 	int first_err = 0;
 
 	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		ssize_t len = nl_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *n;
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (len < 0)
+			return (int)len;
 		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, (size_t)len); n = NLMSG_NEXT(n, len)) {
 			struct nlmsgerr *e;
 
@@ -190,13 +198,11 @@ int nl_talk_fd(int fd, struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void 
 		goto out;
 	}
 	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		ssize_t len = nl_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *n;
 
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
+			err = (int)len;
 			goto out;
 		}
 		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, (size_t)len); n = NLMSG_NEXT(n, len)) {
