@@ -221,6 +221,19 @@ struct nlmsghdr;
 int nl_socket(void); /* bound NETLINK_ROUTE socket in the current namespace */
 void *nl_put_attr(struct nlmsghdr *n, unsigned short type, const void *data, size_t len);
 int nl_talk_fd(int fd, struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void *arg), void *arg);
+/* One address of an RTM_NEWADDR message (a dump or an event). */
+struct nl_addr {
+	uint32_t ifindex;
+	uint8_t family, plen, scope; /* AF_*, prefix length, RT_SCOPE_* */
+	uint32_t flags;		     /* IFA_F_*: IFA_FLAGS when present, else the header's 8 bits */
+	/* 4 bytes (AF_INET) or 16 (AF_INET6) inside the message, NULL when
+	 * absent or of another size (or another family): local is the address
+	 * itself, address the far end's on a point-to-point link with a peer
+	 * and otherwise the address itself (then local is often absent). */
+	const void *local, *address;
+};
+/* Parse n into *a: false when n is not an RTM_NEWADDR message. */
+bool nl_addr_parse(const struct nlmsghdr *n, struct nl_addr *a);
 
 /* portcheck.c: what attach records about a port, and the veth far-end check */
 int port_identity(const char *ifname, uint8_t mac[6], uint32_t *addr4); /* addr4: network order, 0 = none */
@@ -246,6 +259,10 @@ void peers_cache_drop(struct be *be);	   /* the maps were closed or recreated */
 unsigned int peers_tun_mtu(struct be *be); /* 1452 while a peer uses encaplimit, else 1460 */
 uint16_t peer_route_mtu(const struct tun46_peer *p);
 int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id);
+/* Whether the counters of a pair go; stats_clear_fast clears the matching
+ * pairs from every CPU's copy of the fast slots (ncpu: possible CPUs). */
+typedef bool (*stats_key_match)(const struct tun46_stats_key *k, const void *arg);
+int stats_clear_fast(struct be *be, stats_key_match match, const void *arg, int ncpu);
 /* Forget the counters of every peer id set in the bitmap ids (max_peers bits), in one walk. */
 int stats_forget_peers(struct be *be, const uint8_t *ids);
 /* statsfew.c: the same for n <= STATS_FEW ids, by key (no walk); -E2BIG: walk instead */
@@ -318,10 +335,11 @@ void lbmsg_begin(void);
 void lbmsg_end(void);
 const char *lbmsg_reason(char *out, size_t len); /* "" when libbpf said nothing useful */
 
-/* errmsg.c: messages go through the front's print function (log.h) */
-void be_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_ERR */
-void be_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_WARN */
-void be_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	 /* T46_LOG_INFO */
+/* errmsg.c: messages go through the front's print function (log.h); be_err,
+ * be_warn and be_info are t46_log at their level (its format check applies) */
+#define be_err(...)  t46_log(T46_LOG_ERR, __VA_ARGS__)
+#define be_warn(...) t46_log(T46_LOG_WARN, __VA_ARGS__)
+#define be_info(...) t46_log(T46_LOG_INFO, __VA_ARGS__)
 int be_libbpf_debug(enum libbpf_print_level level, const char *fmt, va_list ap); /* for libbpf_set_print */
 int be_libbpf_warn(enum libbpf_print_level level, const char *fmt, va_list ap);	 /* + its warnings, always */
 int be_err_perm(int err, const char *what); /* EPERM/EACCES -> "permission denied: run as root" */

@@ -52,33 +52,6 @@ void t46_log(enum t46_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void be_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(T46_LOG_ERR, fmt, ap);
-	va_end(ap);
-}
-
-void be_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(T46_LOG_WARN, fmt, ap);
-	va_end(ap);
-}
-
-void be_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(T46_LOG_INFO, fmt, ap);
-	va_end(ap);
-}
-
 /* One message of libbpf's, without its trailing newline. */
 static int libbpf_line(enum t46_log_level level, const char *fmt, va_list ap)
 {

@@ -189,7 +189,9 @@ static bool batch_unsupported(int err)
 	return err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
 }
 
-static int update_range(struct be *be, enum be_map_idx m, const char *k, const char *v, size_t n, size_t *done)
+/* Write n entries (v NULL: delete n keys) in one batch where the kernel
+ * takes batches for this map, else one by one; *done: how many were written. */
+static int write_range(struct be *be, enum be_map_idx m, const char *k, const char *v, size_t n, size_t *done)
 {
 	size_t ks = map_sizes[m].key, vs = map_sizes[m].val, i;
 	int fd = be->map_fd[m];
@@ -200,8 +202,13 @@ static int update_range(struct be *be, enum be_map_idx m, const char *k, const c
 	if (batch_ok[m] >= 0) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		uint32_t count = n;
-		int err = bpf_map_update_batch(fd, k, v, &count, &opts) ? -errno : 0;
+		int err;
 
+		if (v)
+			err = bpf_map_update_batch(fd, k, v, &count, &opts);
+		else
+			err = bpf_map_delete_batch(fd, k, &count, &opts);
+		err = err ? -errno : 0;
 		if (!err || !batch_unsupported(err) || batch_ok[m] > 0) {
 			batch_ok[m] = 1;
 			*done = err ? (count < n ? count : n) : n;
@@ -210,63 +217,33 @@ static int update_range(struct be *be, enum be_map_idx m, const char *k, const c
 		batch_ok[m] = -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (bpf_map_update_elem(fd, k + i * ks, v + i * vs, BPF_ANY))
+		if (v ? bpf_map_update_elem(fd, k + i * ks, v + i * vs, BPF_ANY) : bpf_map_delete_elem(fd, k + i * ks))
 			return -errno;
 		*done = i + 1;
 	}
 	return 0;
 }
 
-static int delete_range(struct be *be, enum be_map_idx m, const char *k, size_t n, size_t *done)
+static int write_many(struct be *be, enum be_map_idx m, const void *keys, const void *vals, size_t n, size_t *done)
 {
-	size_t ks = map_sizes[m].key, i;
-	int fd = be->map_fd[m];
+	bool fire;
+	size_t allow = hook_allow(be, n, &fire);
+	int err = write_range(be, m, keys, vals, allow, done);
 
-	*done = 0;
-	if (n == 0)
-		return 0;
-	if (batch_ok[m] >= 0) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		uint32_t count = n;
-		int err = bpf_map_delete_batch(fd, k, &count, &opts) ? -errno : 0;
-
-		if (!err || !batch_unsupported(err) || batch_ok[m] > 0) {
-			batch_ok[m] = 1;
-			*done = err ? (count < n ? count : n) : n;
-			return err;
-		}
-		batch_ok[m] = -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (bpf_map_delete_elem(fd, k + i * ks))
-			return -errno;
-		*done = i + 1;
-	}
-	return 0;
+	maps_written(be, m);
+	if (!err && fire)
+		err = -ENOSPC;
+	return err;
 }
 
 int be_map_update_many(struct be *be, enum be_map_idx m, const void *keys, const void *vals, size_t n, size_t *done)
 {
-	bool fire;
-	size_t allow = hook_allow(be, n, &fire);
-	int err = update_range(be, m, keys, vals, allow, done);
-
-	maps_written(be, m);
-	if (!err && fire)
-		err = -ENOSPC;
-	return err;
+	return write_many(be, m, keys, vals, n, done);
 }
 
 int be_map_delete_many(struct be *be, enum be_map_idx m, const void *keys, size_t n, size_t *done)
 {
-	bool fire;
-	size_t allow = hook_allow(be, n, &fire);
-	int err = delete_range(be, m, keys, allow, done);
-
-	maps_written(be, m);
-	if (!err && fire)
-		err = -ENOSPC;
-	return err;
+	return write_many(be, m, keys, NULL, n, done);
 }
 
 int prog_open_pinned(const struct be *be, enum be_prog_idx p)

@@ -94,6 +94,17 @@ static size_t route_msg(char *buf, bool add, uint32_t ifindex, const struct nl_r
 	return NLMSG_ALIGN(n->nlmsg_len);
 }
 
+/* One recv of replies, again when a signal interrupted it: the length, or -errno. */
+static ssize_t nl_recv(int fd, char *buf, size_t size)
+{
+	ssize_t len;
+
+	do
+		len = recv(fd, buf, size, 0);
+	while (len < 0 && errno == EINTR);
+	return len < 0 ? -errno : len;
+}
+
 /* Read replies until the ACK of seq `last`; the first error of a request
  * in [first, last] is stored in *err_seq (ignore_esrch: deleting what
  * is already gone is fine). */
@@ -103,14 +114,11 @@ static int nl_wait_ack(int fd, uint32_t last, bool ignore_esrch, uint32_t *err_s
 	int first_err = 0;
 
 	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		ssize_t len = nl_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *n;
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (len < 0)
+			return (int)len;
 		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, (size_t)len); n = NLMSG_NEXT(n, len)) {
 			struct nlmsgerr *e;
 
@@ -190,13 +198,11 @@ int nl_talk_fd(int fd, struct nlmsghdr *req, int (*cb)(struct nlmsghdr *n, void 
 		goto out;
 	}
 	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		ssize_t len = nl_recv(fd, buf, sizeof(buf));
 		struct nlmsghdr *n;
 
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
+			err = (int)len;
 			goto out;
 		}
 		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, (size_t)len); n = NLMSG_NEXT(n, len)) {
@@ -235,28 +241,42 @@ struct addr_walk {
 	struct t46_addr_cand c[ADDR_CANDS];
 };
 
+bool nl_addr_parse(const struct nlmsghdr *n, struct nl_addr *a)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(n);
+	int len = (int)n->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifa));
+	size_t size;
+	const struct rtattr *rta;
+
+	if (n->nlmsg_type != RTM_NEWADDR || len < 0)
+		return false;
+	*a = (struct nl_addr){.ifindex = ifa->ifa_index,
+			      .family = ifa->ifa_family,
+			      .plen = ifa->ifa_prefixlen,
+			      .scope = ifa->ifa_scope,
+			      .flags = ifa->ifa_flags};
+	size = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
+	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFA_LOCAL && size && RTA_PAYLOAD(rta) == size)
+			a->local = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_ADDRESS && size && RTA_PAYLOAD(rta) == size)
+			a->address = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4)
+			memcpy(&a->flags, RTA_DATA(rta), 4);
+	}
+	return true;
+}
+
 static int addr_cb(struct nlmsghdr *n, void *arg)
 {
 	struct addr_walk *w = arg;
-	struct ifaddrmsg *ifa = NLMSG_DATA(n);
-	int len = n->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa));
-	uint32_t flags = ifa->ifa_flags;
-	const void *addr = NULL;
-	struct rtattr *rta;
+	struct nl_addr a;
 
-	if (n->nlmsg_type != RTM_NEWADDR || w->n >= ADDR_CANDS || ifa->ifa_family != AF_INET6 ||
-	    ifa->ifa_index != w->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+	if (!nl_addr_parse(n, &a) || w->n >= ADDR_CANDS || a.family != AF_INET6 || a.ifindex != w->ifindex ||
+	    a.scope != RT_SCOPE_UNIVERSE || !a.address)
 		return 0;
-	for (rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == IFA_ADDRESS && RTA_PAYLOAD(rta) == 16)
-			addr = RTA_DATA(rta);
-		else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) == 4)
-			memcpy(&flags, RTA_DATA(rta), 4);
-	}
-	if (!addr)
-		return 0;
-	memcpy(w->c[w->n].addr.b, addr, 16);
-	w->c[w->n++].flags = flags;
+	memcpy(w->c[w->n].addr.b, a.address, 16);
+	w->c[w->n++].flags = a.flags;
 	return 0;
 }
 

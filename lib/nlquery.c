@@ -141,9 +141,9 @@ struct foreign_walk {
 static int addr_cb(struct nlmsghdr *n, void *arg)
 {
 	struct foreign_walk *w = arg;
-	struct ifaddrmsg *ifa = NLMSG_DATA(n);
+	struct nl_addr a;
 
-	if (n->nlmsg_type == RTM_NEWADDR && ifa->ifa_index == w->ifindex && ifa->ifa_scope != RT_SCOPE_LINK)
+	if (nl_addr_parse(n, &a) && a.ifindex == w->ifindex && a.scope != RT_SCOPE_LINK)
 		w->found = true;
 	return 0;
 }

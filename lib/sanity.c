@@ -323,32 +323,18 @@ static int link_cb(struct nlmsghdr *n, void *arg)
 static int addr_cb(struct nlmsghdr *n, void *arg)
 {
 	struct t46_netview *v = arg;
-	struct ifaddrmsg *ifa = NLMSG_DATA(n);
-	int len = n->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa));
-	struct t46_netaddr e = {.ifindex = ifa->ifa_index,
-				.family = ifa->ifa_family,
-				.plen = ifa->ifa_prefixlen,
-				.scope = ifa->ifa_scope,
-				.flags = ifa->ifa_flags};
-	const void *local = NULL, *address = NULL;
-	struct t46_netaddr *x;
-	struct rtattr *a;
+	struct t46_netaddr e, *x;
+	struct nl_addr a;
+	const void *local;
 
-	if (n->nlmsg_type != RTM_NEWADDR || (e.family != AF_INET && e.family != AF_INET6))
+	if (!nl_addr_parse(n, &a) || (a.family != AF_INET && a.family != AF_INET6))
 		return 0;
-	for (a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == IFA_LOCAL)
-			local = RTA_DATA(a);
-		else if (a->rta_type == IFA_ADDRESS)
-			address = RTA_DATA(a);
-		else if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) == 4)
-			memcpy(&e.flags, RTA_DATA(a), 4);
-	}
 	/* IFA_LOCAL is the address itself (IFA_ADDRESS the far end on a point-to-point link) */
-	if (!local)
-		local = address;
+	local = a.local ? a.local : a.address;
 	if (!local)
 		return 0;
+	e = (struct t46_netaddr){
+	    .ifindex = a.ifindex, .family = a.family, .plen = a.plen, .scope = a.scope, .flags = a.flags};
 	if (e.family == AF_INET)
 		memcpy(&e.v4, local, 4);
 	else

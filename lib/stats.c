@@ -173,98 +173,100 @@ out:
 	return err;
 }
 
-/* Forget the counters of a deleted peer (match_peer) or of a detached
- * interface (match_if), so that a peer id or ifindex used again starts from
- * zero and the slots are free for others. */
-int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id)
+/* Clear, in every CPU's copy of every fast slot, the pairs that match (a copy
+ * with ifindex 0 holds none): the slots are free for others. */
+int stats_clear_fast(struct be *be, stats_key_match match, const void *arg, int ncpu)
 {
-	int fd = be->map_fd[BE_MAP_STATS], ffd = be->map_fd[BE_MAP_STATS_FAST], ncpu, c;
-	struct tun46_stats_key key, next;
+	int ffd = be->map_fd[BE_MAP_STATS_FAST], c;
 	struct tun46_stats_slot *vals;
-	void *prev = NULL;
 	uint32_t slot;
 	bool changed;
+
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (slot = 0; ffd >= 0 && slot < TUN46_STATS_FAST_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(ffd, &slot, vals))
+			continue;
+		changed = false;
+		for (c = 0; c < ncpu; c++) {
+			if (vals[c].key.ifindex && match(&vals[c].key, arg)) {
+				memset(&vals[c], 0, sizeof(vals[c]));
+				changed = true;
+			}
+		}
+		if (changed)
+			bpf_map_update_elem(ffd, &slot, vals, BPF_ANY);
+	}
+	free(vals);
+	return 0;
+}
+
+/* One walk of tun46_stats deleting the pairs that match, then of the fast
+ * slots. */
+static int forget_walk(struct be *be, stats_key_match match, const void *arg)
+{
+	int fd = be->map_fd[BE_MAP_STATS], ncpu;
+	struct tun46_stats_key key, next;
+	void *prev = NULL;
 
 	if (!be->loaded)
 		return 0;
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-#define STATS_MATCH(k) ((!match_if || (k).ifindex == ifindex) && (!match_peer || (k).peer_id == peer_id))
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (STATS_MATCH(next)) {
+		if (match(&next, arg)) {
 			bpf_map_delete_elem(fd, &next);
 			continue; /* prev stays: the walk goes on after it */
 		}
 		key = next;
 		prev = &key;
 	}
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (slot = 0; ffd >= 0 && slot < TUN46_STATS_FAST_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(ffd, &slot, vals))
-			continue;
-		changed = false;
-		for (c = 0; c < ncpu; c++) {
-			if (vals[c].key.ifindex && STATS_MATCH(vals[c].key)) {
-				memset(&vals[c], 0, sizeof(vals[c]));
-				changed = true;
-			}
-		}
-		if (changed)
-			bpf_map_update_elem(ffd, &slot, vals, BPF_ANY);
-	}
-#undef STATS_MATCH
-	free(vals);
-	return 0;
+	return stats_clear_fast(be, match, arg, ncpu);
 }
 
-static bool id_set(const struct be *be, const uint8_t *ids, uint32_t id)
+struct forget_one {
+	bool match_if, match_peer;
+	uint32_t ifindex, peer_id;
+};
+
+static bool match_one(const struct tun46_stats_key *k, const void *arg)
 {
-	return id < be->max_peers && (ids[id / 8] & (1u << (id % 8)));
+	const struct forget_one *m = arg;
+
+	return (!m->match_if || k->ifindex == m->ifindex) && (!m->match_peer || k->peer_id == m->peer_id);
+}
+
+/* Forget the counters of a deleted peer (match_peer) or of a detached
+ * interface (match_if), so that a peer id or ifindex used again starts from
+ * zero and the slots are free for others. */
+int stats_forget(struct be *be, bool match_if, uint32_t ifindex, bool match_peer, uint32_t peer_id)
+{
+	struct forget_one m = {.match_if = match_if, .match_peer = match_peer, .ifindex = ifindex, .peer_id = peer_id};
+
+	return forget_walk(be, match_one, &m);
+}
+
+struct forget_ids {
+	const struct be *be;
+	const uint8_t *ids;
+};
+
+static bool match_ids(const struct tun46_stats_key *k, const void *arg)
+{
+	const struct forget_ids *m = arg;
+
+	return k->peer_id < m->be->max_peers && (m->ids[k->peer_id / 8] & (1u << (k->peer_id % 8)));
 }
 
 /* stats_forget for many deleted peers at once: one walk of each map, not
  * one per peer (config apply removing 10,000 peers). */
 int stats_forget_peers(struct be *be, const uint8_t *ids)
 {
-	int fd = be->map_fd[BE_MAP_STATS], ffd = be->map_fd[BE_MAP_STATS_FAST], ncpu, c;
-	struct tun46_stats_key key, next;
-	struct tun46_stats_slot *vals;
-	void *prev = NULL;
-	uint32_t slot;
-	bool changed;
+	struct forget_ids m = {be, ids};
 
-	if (!be->loaded || !ids)
+	if (!ids)
 		return 0;
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (id_set(be, ids, next.peer_id)) {
-			bpf_map_delete_elem(fd, &next);
-			continue; /* prev stays: the walk goes on after it */
-		}
-		key = next;
-		prev = &key;
-	}
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (slot = 0; ffd >= 0 && slot < TUN46_STATS_FAST_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(ffd, &slot, vals))
-			continue;
-		changed = false;
-		for (c = 0; c < ncpu; c++) {
-			if (vals[c].key.ifindex && id_set(be, ids, vals[c].key.peer_id)) {
-				memset(&vals[c], 0, sizeof(vals[c]));
-				changed = true;
-			}
-		}
-		if (changed)
-			bpf_map_update_elem(ffd, &slot, vals, BPF_ANY);
-	}
-	free(vals);
-	return 0;
+	return forget_walk(be, match_ids, &m);
 }

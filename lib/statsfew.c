@@ -11,17 +11,30 @@
  * config apply) removes those.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "be_internal.h"
 
+struct few {
+	const uint32_t *ids;
+	size_t n;
+};
+
+static bool match_few(const struct tun46_stats_key *k, const void *arg)
+{
+	const struct few *f = arg;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (k->peer_id == f->ids[i])
+			return true;
+	return false;
+}
+
 int stats_forget_few(struct be *be, const uint32_t *ids, size_t n)
 {
-	int fd = be->map_fd[BE_MAP_STATS], ffd = be->map_fd[BE_MAP_STATS_FAST], lfd = be->map_fd[BE_MAP_LINKS];
-	uint32_t ifs[TUN46_STATS_FEW_IFS], k, next, nif = 0, slot;
-	struct tun46_stats_slot *vals;
+	int fd = be->map_fd[BE_MAP_STATS], lfd = be->map_fd[BE_MAP_LINKS];
+	uint32_t ifs[TUN46_STATS_FEW_IFS], k, next, nif = 0;
+	struct few few = {ids, n};
 	void *prev = NULL;
 	int ncpu;
 
@@ -46,26 +59,5 @@ int stats_forget_few(struct be *be, const uint32_t *ids, size_t n)
 			bpf_map_delete_elem(fd, &key); /* -ENOENT: it never counted there */
 		}
 	}
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (slot = 0; ffd >= 0 && slot < TUN46_STATS_FAST_SLOTS; slot++) {
-		bool changed = false;
-
-		if (bpf_map_lookup_elem(ffd, &slot, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++) {
-			for (size_t i = 0; vals[c].key.ifindex && i < n; i++) {
-				if (vals[c].key.peer_id == ids[i]) {
-					memset(&vals[c], 0, sizeof(vals[c]));
-					changed = true;
-					break;
-				}
-			}
-		}
-		if (changed)
-			bpf_map_update_elem(ffd, &slot, vals, BPF_ANY);
-	}
-	free(vals);
-	return 0;
+	return stats_clear_fast(be, match_few, &few, ncpu);
 }

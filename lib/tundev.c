@@ -78,6 +78,15 @@ static int sysctl_read(const char *path, char *buf, size_t len)
 
 #define DFLT_FORWARDING "/proc/sys/net/ipv6/conf/default/forwarding"
 
+/* net.PROTO.conf.DEV.KEY = val, best effort */
+static void dev_sysctl(const char *proto, const char *dev, const char *key, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", proto, dev, key);
+	sysctl_write(path, val);
+}
+
 /* Is IPv6 forwarding on for device `name`? */
 bool ipv6_forwarding_on(const char *name)
 {
@@ -118,23 +127,33 @@ static int if_ioctl(unsigned long req, struct ifreq *ifr)
 	return err;
 }
 
-int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
+static void ifr_init(struct ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+}
+
+static int if_set_mtu(const char *name, unsigned int mtu)
 {
 	struct ifreq ifr;
+
+	ifr_init(&ifr, name);
+	ifr.ifr_mtu = (int)mtu;
+	return if_ioctl(SIOCSIFMTU, &ifr);
+}
+
+int tundev_set_mtu(uint32_t ifindex, unsigned int mtu)
+{
+	char name[IF_NAMESIZE];
 	int err;
 
 	/* The peer end first: it must accept every frame tun46 sends. */
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN46_TUNPEER_NAME);
-	ifr.ifr_mtu = (int)mtu;
-	err = if_ioctl(SIOCSIFMTU, &ifr);
+	err = if_set_mtu(TUN46_TUNPEER_NAME, mtu);
 	if (err)
 		return err;
-	memset(&ifr, 0, sizeof(ifr));
-	if (!if_indextoname(ifindex, ifr.ifr_name))
+	if (!if_indextoname(ifindex, name))
 		return -errno;
-	ifr.ifr_mtu = (int)mtu;
-	return if_ioctl(SIOCSIFMTU, &ifr);
+	return if_set_mtu(name, mtu);
 }
 
 /* Is ifindex a veth whose other end is peer_ifindex, both in this
@@ -190,10 +209,8 @@ static int tundev_up(const char *name, unsigned int mtu, bool noarp)
 	struct ifreq ifr;
 	int err;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_mtu = (int)mtu;
-	err = if_ioctl(SIOCSIFMTU, &ifr);
+	err = if_set_mtu(name, mtu);
+	ifr_init(&ifr, name);
 	if (!err)
 		err = if_ioctl(SIOCGIFFLAGS, &ifr);
 	if (!err) {
@@ -210,8 +227,7 @@ static int tundev_mac(const char *name, uint8_t mac[6])
 	struct ifreq ifr;
 	int err;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr_init(&ifr, name);
 	err = if_ioctl(SIOCGIFHWADDR, &ifr);
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -261,7 +277,6 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 {
 	const char *name = TUN46_TUNDEV_NAME, *peer = TUN46_TUNPEER_NAME;
 	struct tun46_config cfg = {0}, old;
-	char path[128];
 	uint32_t key = 0, idx, peer_idx;
 	bool created, made;
 	int err, prog_fd;
@@ -276,21 +291,15 @@ int tundev_ensure(struct be *be, uint32_t *ifindex, unsigned int mtu)
 		return -ENODEV;
 	}
 	/* tun46: packets injected into it are forwarded like ip6tnl's. */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", name);
-	sysctl_write(path, "0");
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", name);
-	sysctl_write(path, "1");
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-	sysctl_write(path, "1");
+	dev_sysctl("ipv4", name, "rp_filter", "0");
+	dev_sysctl("ipv4", name, "forwarding", "1");
+	dev_sysctl("ipv6", name, "disable_ipv6", "1");
 	/* tun46p: never an IPv4 endpoint; never takes or solicits RAs.  Its IPv6
 	 * forwarding (inherited at creation, see the top of this file) lets the
 	 * outer fib lookups made with ifindex = tun46p succeed. */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", peer);
-	sysctl_write(path, "0");
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", peer);
-	sysctl_write(path, "0");
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/router_solicitations", peer);
-	sysctl_write(path, "0");
+	dev_sysctl("ipv4", peer, "rp_filter", "0");
+	dev_sysctl("ipv6", peer, "accept_ra", "0");
+	dev_sysctl("ipv6", peer, "router_solicitations", "0");
 	if (made && !ipv6_forwarding_on(peer))
 		be_warn("IPv6 forwarding is off on %s (net.ipv6.conf.default.forwarding could not be used): "
 			"the fast path's outer IPv6 lookups will fail; see `sysctl net.ipv6.conf.%s.forwarding`",

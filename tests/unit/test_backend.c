@@ -27,7 +27,9 @@
 #include "ridx.h"
 #include "unit.h"
 
-#define CHECK UNIT_CHECK
+/* Every case ends in `out:`, where it releases what it opened (the backend
+ * first: a failed case must not leave the state lock to the next one). */
+#define CHECK UNIT_CHECK_OUT
 
 static double now(void)
 {
@@ -135,14 +137,15 @@ static long kroutes(void)
 static int test_load(void)
 {
 	const char *t = "backend_load_pins_tundev";
-	struct be *be;
+	struct be *be = NULL;
 	uint32_t cfgkey = 0, tun;
 	struct tun46_config cfg;
-	int fd, err;
+	int fd = -1, err, rc = -1;
 
 	CHECK(t, be_open(&be, &(struct be_opts){.readonly = true}) == 0, "readonly open failed");
 	CHECK(t, !be_loaded(be), "fresh namespace already loaded");
 	be_close(be);
+	be = NULL;
 	CHECK(t, be_open(&be, NULL) == 0, "open failed");
 	err = be_ensure_loaded(be);
 	CHECK(t, err == 0, "ensure_loaded: %d", err);
@@ -151,7 +154,6 @@ static int test_load(void)
 	fd = pin_fd(be, "tun46_config");
 	CHECK(t, fd >= 0, "no tun46_config pin in %s", be_pin_dir(be));
 	CHECK(t, bpf_map_lookup_elem(fd, &cfgkey, &cfg) == 0, "config lookup");
-	close(fd);
 	tun = if_nametoindex(TUN46_TUNDEV_NAME);
 	CHECK(t, tun && cfg.tun_ifindex == tun, "config tun_ifindex %u, device %u", cfg.tun_ifindex, tun);
 	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "tunnel MTU %u", if_mtu(TUN46_TUNDEV_NAME));
@@ -167,10 +169,16 @@ static int test_load(void)
 	}
 	CHECK(t, be_ensure_loaded(be) == 0, "second ensure_loaded");
 	be_close(be);
+	be = NULL;
 	/* nothing configured: close removed everything */
 	CHECK(t, if_nametoindex(TUN46_TUNDEV_NAME) == 0, "tunnel device left after close with no state");
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	be_close(be);
+	return rc;
 }
 
 static int test_peers(struct be *be)
@@ -179,7 +187,7 @@ static int test_peers(struct be *be)
 	struct tun46_peer p = mkpeer("site2", "fd00::2", "fd00::1"), q;
 	union tun46_addr6 r;
 	uint32_t id, id2;
-	int decap = pin_fd(be, "tun46_decap");
+	int decap = pin_fd(be, "tun46_decap"), rc = -1;
 	struct tun46_decap dv;
 
 	CHECK(t, decap >= 0, "decap pin");
@@ -219,9 +227,12 @@ static int test_peers(struct be *be)
 	addr6("fd00::3", &r);
 	CHECK(t, bpf_map_lookup_elem(decap, &r, &dv) != 0, "decap entry of deleted peer");
 	CHECK(t, if_mtu(TUN46_TUNDEV_NAME) == 1460, "MTU after encaplimit peer left %u", if_mtu(TUN46_TUNDEV_NAME));
-	close(decap);
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	if (decap >= 0)
+		close(decap);
+	return rc;
 }
 
 static int test_routes(struct be *be)
@@ -232,9 +243,10 @@ static int test_routes(struct be *be)
 	    {a4("192.168.0.0"), 16, 1},
 	    {a4("10.1.0.0"), 16, 1},
 	};
-	struct be_route *list, got, bad = {a4("10.9.9.9"), 24, 1}, nopeer = {a4("10.2.0.0"), 16, 7};
+	struct be_route *list = NULL, got, bad = {a4("10.9.9.9"), 24, 1}, nopeer = {a4("10.2.0.0"), 16, 7};
 	uint32_t id;
 	size_t n;
+	int rc = -1;
 
 	CHECK(t, be_route_update(be, r, 3) == 0, "update");
 	CHECK(t, be_route_get(be, a4("192.168.2.0"), 24, &id) == 0 && id == 1, "exact get /24");
@@ -245,7 +257,6 @@ static int test_routes(struct be *be)
 	CHECK(t, be_route_lookup(be, a4("172.16.0.1"), &got) == -ENOENT, "lookup none");
 	CHECK(t, be_route_list(be, &list, &n) == 0 && n == 3, "list %zu", n);
 	CHECK(t, list[0].addr == a4("10.1.0.0") && list[1].plen == 16 && list[2].plen == 24, "list order");
-	free(list);
 	CHECK(t, kroutes() == 3, "kernel routes %ld", kroutes());
 	CHECK(t, sh_num("ip -4 route show 192.168.2.0/24 dev " TUN46_TUNDEV_NAME " proto 46 | grep -c 'mtu 1460'") == 1,
 	      "kernel route with mtu 1460");
@@ -256,34 +267,40 @@ static int test_routes(struct be *be)
 	CHECK(t, kroutes() == 2, "kernel routes after delete %ld", kroutes());
 	CHECK(t, be_route_delete(be, &r[2], 1) == -ENOENT, "delete of a missing route");
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	free(list);
+	return rc;
 }
 
 /* t46_lib_opts.fail_after (TUN46_FAIL_AFTER): a failed batch leaves maps and kernel routes as they were */
 static int test_rollback(void)
 {
 	const char *t = "backend_fail_after_rollback";
-	struct be_route r[10], *list;
-	struct be *be;
+	struct be_route r[10], *list = NULL;
+	struct be *be = NULL;
 	size_t n, i;
-	int err;
+	int err, rc = -1;
 
 	for (i = 0; i < 10; i++)
 		r[i] = (struct be_route){htonl(0x0b000000 + (i << 8)), 24, 1};
 	r[9] = (struct be_route){a4("192.168.2.0"), 24, 1}; /* exists: must keep its value */
 	t46_set_opts(&(struct t46_lib_opts){.fail_after = "5"});
-	CHECK(t, be_open(&be, NULL) == 0, "open");
+	err = be_open(&be, NULL);
 	t46_set_opts(NULL);
+	CHECK(t, err == 0, "open");
 	err = be_route_update(be, r, 10);
 	CHECK(t, err == -ENOSPC, "injected failure not reported: %d", err);
 	CHECK(t, be_route_list(be, &list, &n) == 0 && n == 2, "routes after rollback: %zu, want 2", n);
-	free(list);
 	CHECK(t, kroutes() == 2, "kernel routes after rollback %ld", kroutes());
 	CHECK(t, be_route_update(be, r, 10) == 0, "hook is one-shot");
 	CHECK(t, be_route_delete(be, r, 9) == 0, "cleanup");
-	be_close(be);
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	free(list);
+	be_close(be);
+	return rc;
 }
 
 /* The per-peer route index (lib/ridx.c) against the route map after every
@@ -294,16 +311,19 @@ static int test_rollback(void)
 static int ridx_ok(struct be *be, const char *t, const char *step)
 {
 	char msg[256];
-	int err = ridx_verify(be, msg, sizeof(msg));
+	int err = ridx_verify(be, msg, sizeof(msg)), rc = -1;
 
 	CHECK(t, err == 0, "after %s: index out of step with the route map: %s", step, msg);
-	return 0;
+	rc = 0;
+out:
+	return rc;
 }
 
 static int peer_routes_match(struct be *be, const char *t, uint32_t id)
 {
-	struct be_route *mine, *all;
+	struct be_route *mine = NULL, *all = NULL;
 	size_t n, na, want = 0;
+	int rc = -1;
 
 	CHECK(t, be_peer_routes(be, id, &mine, &n) == 0, "be_peer_routes %u", id);
 	CHECK(t, routes_list_map(be, &all, &na) == 0, "routes_list_map");
@@ -312,10 +332,12 @@ static int peer_routes_match(struct be *be, const char *t, uint32_t id)
 	for (size_t i = 0; i < n; i++)
 		CHECK(t, mine[i].peer_id == id && (i == 0 || ntohl(mine[i - 1].addr) < ntohl(mine[i].addr)),
 		      "peer %u route %zu", id, i);
+	CHECK(t, n == want, "peer %u: %zu routes from the index, %zu in the map", id, n, want);
+	rc = 0;
+out:
 	free(mine);
 	free(all);
-	CHECK(t, n == want, "peer %u: %zu routes from the index, %zu in the map", id, n, want);
-	return 0;
+	return rc;
 }
 
 static int test_ridx(void)
@@ -325,75 +347,77 @@ static int test_ridx(void)
 	struct tun46_peer p2 = mkpeer("rx2", "fd00::72", "fd00::1"), p3 = mkpeer("rx3", "fd00::73", "fd00::1");
 	struct be_route r[N], mv[40];
 	char path[PATH_MAX];
-	struct be *be;
-	size_t i;
-	int fd, err;
+	struct be *be = NULL;
+	struct be_route *list = NULL;
+	size_t i, n;
+	int fd = -1, err, rc = -1;
 	uint32_t k, v;
 
 	CHECK(t, be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
 	CHECK(t, be_peer_set(be, 2, &p2) == 0 && be_peer_set(be, 3, &p3) == 0, "peers 2 and 3");
 	if (ridx_ok(be, t, "open"))
-		return -1;
+		goto out;
 	for (i = 0; i < N; i++) /* descending addresses: not sorted */
 		r[i] = (struct be_route){htonl(0x0c000000 + ((uint32_t)(N - i) << 8)), 24, 1 + (uint32_t)(i % 3)};
 	CHECK(t, be_route_update(be, r, N) == 0, "add %d", N);
 	if (ridx_ok(be, t, "add") || peer_routes_match(be, t, 2))
-		return -1;
+		goto out;
 	for (i = 0; i < 40; i++) /* 40 routes of peers 1 and 3 move to peer 2 */
 		mv[i] = (struct be_route){r[i * 3 + (i & 1 ? 2 : 0)].addr, 24, 2};
 	CHECK(t, be_route_update(be, mv, 40) == 0, "move");
 	if (ridx_ok(be, t, "move") || peer_routes_match(be, t, 2) || peer_routes_match(be, t, 3))
-		return -1;
+		goto out;
 	CHECK(t, be_route_delete(be, &mv[5], 3) == 0, "delete 3");
 	if (ridx_ok(be, t, "small delete"))
-		return -1;
+		goto out;
 	CHECK(t, be_route_delete(be, r + 300, 200) == 0, "delete 200");
 	if (ridx_ok(be, t, "large delete"))
-		return -1;
+		goto out;
 	/* a failed batch (the 3rd write fails) is rolled back: the index too */
 	be_close(be);
+	be = NULL;
 	t46_set_opts(&(struct t46_lib_opts){.fail_after = "2"});
-	CHECK(t, be_open(&be, NULL) == 0, "reopen");
+	err = be_open(&be, NULL);
 	t46_set_opts(NULL);
+	CHECK(t, err == 0, "reopen");
 	for (i = 0; i < 40; i++)
 		mv[i].peer_id = 3;
 	err = be_route_update(be, mv + 10, 30);
 	CHECK(t, err == -ENOSPC, "injected failure not reported: %d", err);
 	CHECK(t, ridx_valid(be), "index invalid after a clean rollback");
 	if (ridx_ok(be, t, "rollback") || peer_routes_match(be, t, 2))
-		return -1;
+		goto out;
 	/* a peer's every route (the config apply and peer del -force case) */
-	{
-		struct be_route *mine;
-		size_t n;
-
-		CHECK(t, be_peer_routes(be, 3, &mine, &n) == 0 && n > 0, "peer 3 routes");
-		CHECK(t, be_route_delete(be, mine, n) == 0, "delete peer 3's %zu routes", n);
-		free(mine);
-		CHECK(t, be_peer_routes(be, 3, &mine, &n) == 0 && n == 0, "peer 3 has %zu routes left", n);
-		free(mine);
-	}
+	CHECK(t, be_peer_routes(be, 3, &list, &n) == 0 && n > 0, "peer 3 routes");
+	CHECK(t, be_route_delete(be, list, n) == 0, "delete peer 3's %zu routes", n);
+	free(list);
+	list = NULL;
+	CHECK(t, be_peer_routes(be, 3, &list, &n) == 0 && n == 0, "peer 3 has %zu routes left", n);
+	free(list);
+	list = NULL;
 	if (ridx_ok(be, t, "whole peer"))
-		return -1;
+		goto out;
 	/* a crash between the map write and the index: invalid, then rebuilt */
 	CHECK(t, ridx_write_begin(be) == 0, "begin");
 	be_close(be); /* no ridx_write_end */
+	be = NULL;
 	CHECK(t, be_open(&be, NULL) == 0, "reopen");
 	CHECK(t, !ridx_valid(be), "index valid after an interrupted write");
 	if (peer_routes_match(be, t, 1))
-		return -1;
+		goto out;
 	CHECK(t, ridx_valid(be), "index not rebuilt");
 	if (ridx_ok(be, t, "rebuild"))
-		return -1;
+		goto out;
 	/* a state pinned by a tun46 without the index: made on first use */
 	be_close(be);
+	be = NULL;
 	CHECK(t, be_open(&be, NULL) == 0, "reopen");
 	pin_path(be, RIDX_PIN_COUNT, path, sizeof(path));
 	CHECK(t, unlink(path) == 0, "unlink %s", path);
 	pin_path(be, RIDX_PIN_CHUNKS, path, sizeof(path));
 	CHECK(t, unlink(path) == 0, "unlink %s", path);
 	if (peer_routes_match(be, t, 2) || ridx_ok(be, t, "index made for an old state"))
-		return -1;
+		goto out;
 	CHECK(t, pin_exists(be, RIDX_PIN_COUNT) && pin_exists(be, RIDX_PIN_CHUNKS), "index not pinned");
 	/* the verifier sees a wrong count */
 	fd = pin_fd(be, RIDX_PIN_COUNT);
@@ -409,25 +433,29 @@ static int test_ridx(void)
 	v--;
 	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
 	close(fd);
+	fd = -1;
 	/* clean up: peers 2 and 3 and the routes go */
 	{
-		struct be_route *all;
-		size_t n, m = 0;
+		size_t m = 0;
 
-		CHECK(t, be_route_list(be, &all, &n) == 0, "list");
+		CHECK(t, be_route_list(be, &list, &n) == 0, "list");
 		for (i = 0; i < n; i++) {
-			if (ntohl(all[i].addr) >> 24 == 12)
-				all[m++] = all[i];
+			if (ntohl(list[i].addr) >> 24 == 12)
+				list[m++] = list[i];
 		}
-		CHECK(t, be_route_delete(be, all, m) == 0, "cleanup routes");
-		free(all);
+		CHECK(t, be_route_delete(be, list, m) == 0, "cleanup routes");
 	}
 	CHECK(t, be_peer_del(be, 2) == 0 && be_peer_del(be, 3) == 0, "cleanup peers");
 	if (ridx_ok(be, t, "cleanup"))
-		return -1;
-	be_close(be);
+		goto out;
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(list);
+	be_close(be);
+	return rc;
 }
 
 /* peer del forgets the peer's counters by key (lib/statsfew.c), in the
@@ -436,11 +464,12 @@ static int test_forget_few(void)
 {
 	const char *t = "backend_peer_del_forgets_counters";
 	struct tun46_peer p = mkpeer("fg4", "fd00::74", "fd00::1");
-	int ncpu = libbpf_num_possible_cpus(), fd, ffd, i;
+	int ncpu = libbpf_num_possible_cpus(), fd = -1, ffd = -1, i, rc = -1;
 	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
 	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
 	uint32_t tun, slot = 77;
-	struct be *be;
+	struct tun46_stats_key gone, stays;
+	struct be *be = NULL;
 
 	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
 	tun = tundev_ifindex(be);
@@ -448,8 +477,8 @@ static int test_forget_few(void)
 	ffd = pin_fd(be, "tun46_stats_fast");
 	CHECK(t, tun && fd >= 0 && ffd >= 0, "pins");
 	CHECK(t, be_peer_set(be, 4, &p) == 0, "peer 4");
-	struct tun46_stats_key gone = {tun, 4}, stays = {tun, 1};
-
+	gone = (struct tun46_stats_key){tun, 4};
+	stays = (struct tun46_stats_key){tun, 1};
 	for (i = 0; i < ncpu; i++)
 		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
 	CHECK(t,
@@ -467,23 +496,93 @@ static int test_forget_few(void)
 		  fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0,
 	      "deleted peer's fast slot left");
 	bpf_map_delete_elem(fd, &stays);
-	close(fd);
-	close(ffd);
+	UNIT_PASS(t);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
 	be_close(be);
 	free(vals);
 	free(fv);
+	return rc;
+}
+
+/* the walks that forget counters (lib/stats.c): by a bitmap of peer ids
+ * (config apply deleting more than STATS_FEW peers) and by interface (link
+ * detach), in the counter map and in every CPU's copy of the fast slots */
+static int test_forget_walk(void)
+{
+	const char *t = "backend_forget_counters_walk";
+	int ncpu = libbpf_num_possible_cpus(), fd = -1, ffd = -1, i, rc = -1;
+	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
+	struct tun46_stats_key keys[4];
+	uint8_t *ids = NULL;
+	uint32_t tun, slot = 78;
+	struct be *be = NULL;
+
+	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
+	tun = tundev_ifindex(be);
+	fd = pin_fd(be, "tun46_stats");
+	ffd = pin_fd(be, "tun46_stats_fast");
+	ids = calloc(be->max_peers / 8 + 1, 1);
+	CHECK(t, tun && fd >= 0 && ffd >= 0 && ids, "pins");
+	/* peers 5 and 6 go; peer 1 stays, but not on interface 9001 */
+	keys[0] = (struct tun46_stats_key){tun, 5};
+	keys[1] = (struct tun46_stats_key){tun, 6};
+	keys[2] = (struct tun46_stats_key){tun, 1};
+	keys[3] = (struct tun46_stats_key){9001, 1};
+	for (i = 0; i < ncpu; i++)
+		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
+	for (i = 0; i < 4; i++)
+		CHECK(t, bpf_map_update_elem(fd, &keys[i], vals, BPF_ANY) == 0, "seed %d", i);
+	fv[0].key = keys[0];
+	fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
+	fv[ncpu - 1].key = keys[2]; /* on one CPU when there is one */
+	fv[ncpu - 1].c.c[TUN46_C_ENCAP_PACKETS] = 4;
+	CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed fast slot");
+	ids[5 / 8] |= 1u << (5 % 8);
+	ids[6 / 8] |= 1u << (6 % 8);
+	CHECK(t, stats_forget_peers(be, ids) == 0, "stats_forget_peers");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[0], vals) != 0 && bpf_map_lookup_elem(fd, &keys[1], vals) != 0,
+	      "counters of peers 5 and 6 left");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) == 0 && bpf_map_lookup_elem(fd, &keys[3], vals) == 0,
+	      "peer 1's counters gone");
+	CHECK(t, bpf_map_lookup_elem(ffd, &slot, fv) == 0, "fast slot");
+	CHECK(t,
+	      (ncpu == 1 || (fv[0].key.ifindex == 0 && fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0)) &&
+		  fv[ncpu - 1].key.peer_id == 1 && fv[ncpu - 1].c.c[TUN46_C_ENCAP_PACKETS] == 4,
+	      "fast slot: peer 5 not cleared or peer 1 cleared");
+	CHECK(t, stats_forget(be, true, 9001, false, 0) == 0, "stats_forget by interface");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[3], vals) != 0, "counters of interface 9001 left");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) == 0, "another interface's counters gone");
+	CHECK(t, stats_forget(be, false, 0, true, 1) == 0, "stats_forget by peer");
+	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) != 0, "counters of peer 1 left");
+	CHECK(t, bpf_map_lookup_elem(ffd, &slot, fv) == 0 && fv[ncpu - 1].key.ifindex == 0, "peer 1's fast slot left");
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ffd >= 0)
+		close(ffd);
+	be_close(be);
+	free(ids);
+	free(vals);
+	free(fv);
+	return rc;
 }
 
 static int test_links(struct be *be)
 {
 	const char *t = "backend_link_attach_detach";
 	uint32_t v0 = if_nametoindex("tv0"), v2 = if_nametoindex("tv2"), v4 = if_nametoindex("tv4"), xid = 0, v;
-	struct be_link *links;
+	struct be_link *links = NULL;
 	union tun46_addr6 local, remote, want;
 	size_t n;
-	int ports = pin_fd(be, "tun46_ports");
+	int ports = pin_fd(be, "tun46_ports"), links_fd = -1, cfg_fd = -1, rc = -1;
 
 	CHECK(t, v0 && v2 && v4 && ports >= 0, "veths missing");
 	/* veth far end without XDP or GRO: native XDP refused, nothing changed */
@@ -517,7 +616,6 @@ static int test_links(struct be *be)
 		      (TUN46_LINK_F_XDP | TUN46_LINK_F_TC_INGRESS | TUN46_LINK_F_CLSACT_OURS) &&
 		  !strcmp(links[1].ifname, "tv2"),
 	      "link record of tv2 (flags %#x)", links[1].link.flags);
-	free(links);
 	/* local auto: the WAN's global address */
 	addr6("fd00::99", &remote);
 	addr6("fd00::1", &want);
@@ -528,16 +626,15 @@ static int test_links(struct be *be)
 		struct tun46_config c0, c1;
 		uint8_t mac[6];
 		uint32_t a4, key = 0;
-		int links_fd = pin_fd(be, "tun46_links"), cfg_fd = pin_fd(be, "tun46_config");
 
+		links_fd = pin_fd(be, "tun46_links");
+		cfg_fd = pin_fd(be, "tun46_config");
 		CHECK(t, links_fd >= 0 && cfg_fd >= 0 && bpf_map_lookup_elem(links_fd, &v0, &l) == 0, "tv0 record");
 		CHECK(t, port_identity("tv0", mac, &a4) == 0 && !memcmp(mac, l.mac, 6), "tv0's MAC recorded");
 		CHECK(t, bpf_map_lookup_elem(cfg_fd, &key, &c0) == 0, "config");
 		CHECK(t, be_link_detach(be, "tv0") == 0, "detach tv0");
 		CHECK(t, bpf_map_lookup_elem(cfg_fd, &key, &c1) == 0 && c1.gen == c0.gen + 1,
 		      "detach bumps the cache generation (%u -> %u)", c0.gen, c1.gen);
-		close(links_fd);
-		close(cfg_fd);
 	}
 	CHECK(t, bpf_xdp_query_id(v0, XDP_FLAGS_DRV_MODE, &xid) == 0 && xid == 0, "XDP left on tv0");
 	CHECK(t, bpf_map_lookup_elem(ports, &v0, &v) != 0, "tv0 still in ports");
@@ -547,18 +644,27 @@ static int test_links(struct be *be)
 	CHECK(t, bpf_xdp_query_id(v2, XDP_FLAGS_SKB_MODE, &xid) == 0 && xid == 0, "XDP left on tv2");
 	/* local auto without a WAN: the kernel's source toward remote */
 	CHECK(t, be_local_auto(be, &remote, &local) == 0 && !memcmp(&local, &want, 16), "local auto by route");
-	close(ports);
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	free(links);
+	if (links_fd >= 0)
+		close(links_fd);
+	if (cfg_fd >= 0)
+		close(cfg_fd);
+	if (ports >= 0)
+		close(ports);
+	return rc;
 }
 
 static int test_stats(struct be *be)
 {
 	const char *t = "backend_stats_sum_reset";
-	int ncpu = libbpf_num_possible_cpus(), fd = pin_fd(be, "tun46_stats"), i;
+	int ncpu = libbpf_num_possible_cpus(), fd = pin_fd(be, "tun46_stats"), ffd = -1, i, rc = -1;
 	struct tun46_stats_key k = {.ifindex = 5, .peer_id = 1};
 	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
-	struct be_stats_entry *e;
+	struct tun46_stats_slot *fv = NULL;
+	struct be_stats_entry *e = NULL;
 	size_t n;
 
 	CHECK(t, fd >= 0 && vals, "stats pin");
@@ -572,11 +678,12 @@ static int test_stats(struct be *be)
 	CHECK(t, i < (int)n && e[i].sum.c[TUN46_C_ENCAP_PACKETS] == (uint64_t)ncpu * (ncpu + 1) / 2, "sum over %d cpus",
 	      ncpu);
 	free(e);
+	e = NULL;
 	{ /* the reserved fast slot: stats_map_full, read as the (ifindex 0, peer 0) entry */
-		int ffd = pin_fd(be, "tun46_stats_fast");
 		uint32_t slot = TUN46_STATS_FULL_SLOT;
-		struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
 
+		ffd = pin_fd(be, "tun46_stats_fast");
+		fv = calloc(ncpu, sizeof(*fv));
 		CHECK(t, ffd >= 0 && fv, "stats_fast pin");
 		for (i = 0; i < ncpu; i++)
 			fv[i].c.c[TUN46_C_STATS_MAP_FULL] = 2;
@@ -588,8 +695,7 @@ static int test_stats(struct be *be)
 		CHECK(t, i < (int)n && e[i].sum.c[TUN46_C_STATS_MAP_FULL] == (uint64_t)ncpu * 2,
 		      "stats_map_full not read from the reserved slot");
 		free(e);
-		free(fv);
-		close(ffd);
+		e = NULL;
 	}
 	{ /* reset: what was non-zero just before is zero after, in the map itself too */
 		uint64_t before = 0, after = 0, left = 0;
@@ -608,13 +714,19 @@ static int test_stats(struct be *be)
 		for (i = 0; i < (int)n; i++)
 			left += e[i].sum.c[TUN46_C_ENCAP_PACKETS] + e[i].sum.c[TUN46_C_STATS_MAP_FULL];
 		CHECK(t, left == 0, "%llu counted after the reset", (unsigned long long)left);
-		free(e);
 	}
 	bpf_map_delete_elem(fd, &k);
-	close(fd);
-	free(vals);
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	free(e);
+	free(fv);
+	free(vals);
+	if (ffd >= 0)
+		close(ffd);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static void print_stderr(enum t46_log_level level, const char *msg, void *arg)
@@ -645,10 +757,11 @@ static int test_scale(struct be *be)
 {
 	const char *t = "backend_100k_routes";
 	enum { N = 100000 };
-	struct be_route *r = malloc(N * sizeof(*r)), *list;
+	struct be_route *r = malloc(N * sizeof(*r)), *list = NULL;
 	double t0, t_add, t_list, t_del, t_repl;
 	long mem0 = memlock_of(be, "tun46_routes"), mem;
 	size_t i, n;
+	int rc = -1;
 
 	CHECK(t, r != NULL, "malloc");
 	for (i = 0; i < N; i++) /* 100,000 distinct /24s from 20.0.0.0 */
@@ -666,7 +779,6 @@ static int test_scale(struct be *be)
 		      ntohl(list[i - 1].addr) < ntohl(list[i].addr) ||
 			  (list[i - 1].addr == list[i].addr && list[i - 1].plen < list[i].plen),
 		      "list order at %zu", i);
-	free(list);
 	t0 = now();
 	CHECK(t, be_route_update(be, r, N) == 0, "replace 100k");
 	t_repl = now() - t0;
@@ -677,24 +789,33 @@ static int test_scale(struct be *be)
 	printf("PASS %s: add %.3f s, replace %.3f s, list %.3f s, delete %.3f s; route map memlock %.1f MiB "
 	       "(%.0f bytes/route)\n",
 	       t, t_add, t_repl, t_list, t_del, (mem - mem0) / 1048576.0, (double)(mem - mem0) / N);
+	rc = 0;
+out:
+	free(list);
 	free(r);
-	return 0;
+	return rc;
 }
 
+/* Closes be (it checks what the close removes), on failure too. */
 static int test_teardown(struct be *be)
 {
 	const char *t = "backend_teardown_removes_pins";
 	struct be_route r[2] = {{a4("192.168.2.0"), 24, 1}, {a4("192.168.0.0"), 16, 1}};
 	char dir[4096];
+	int rc = -1;
 
 	snprintf(dir, sizeof(dir), "%s", be_pin_dir(be));
 	CHECK(t, be_route_delete(be, r, 2) == 0, "delete routes");
 	CHECK(t, be_peer_del(be, 1) == 0, "delete peer");
 	be_close(be);
+	be = NULL;
 	CHECK(t, !dir_exists(dir), "pin dir %s left", dir);
 	CHECK(t, if_nametoindex(TUN46_TUNDEV_NAME) == 0, "tunnel device left");
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	be_close(be);
+	return rc;
 }
 
 /* In a child: new netns (optionally a private mount ns with a fresh sysfs
@@ -754,7 +875,7 @@ static int test_isolation(void)
 {
 	const char *t = "backend_namespaces_isolated";
 	char a[4096], b[4096], pa[4200], pb[4200];
-	int ra = run_child("nsA", false, a, sizeof(a)), rb = run_child("nsB", true, b, sizeof(b));
+	int ra = run_child("nsA", false, a, sizeof(a)), rb = run_child("nsB", true, b, sizeof(b)), rc = -1;
 
 	CHECK(t, ra == 0 && rb == 0, "children failed: %d %d", ra, rb);
 	strtok(a, "\n");
@@ -765,7 +886,9 @@ static int test_isolation(void)
 	snprintf(pb, sizeof(pb), "/sys/fs/bpf%s", strstr(b, "/tun46/"));
 	CHECK(t, !dir_exists(pa) && !dir_exists(pb), "pins left after the last peer went");
 	printf("PASS %s: %s and %s (new netns + hidden /sys)\n", t, a, b);
-	return 0;
+	rc = 0;
+out:
+	return rc;
 }
 
 /* A namespace that dies with state in it: its pins go at the next first
@@ -774,7 +897,7 @@ static int test_gc(void)
 {
 	const char *t = "backend_gc_dead_namespace";
 	char dead[4096], other[4096], path[4200];
-	int pfd[2], status, i;
+	int pfd[2], status, i, rc = -1;
 	pid_t pid;
 	ssize_t r;
 
@@ -805,7 +928,9 @@ static int test_gc(void)
 	}
 	CHECK(t, !dir_exists(path), "pins of a dead namespace left at %s", path);
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	return rc;
 }
 
 /* As under `ip netns exec`: a private mount namespace with a fresh sysfs on
@@ -815,7 +940,7 @@ static int test_hidden_sysfs(const char *mine)
 {
 	const char *t = "backend_hidden_sysfs_finds_host_bpffs";
 	char dir[4096];
-	int pfd[2], status, rc;
+	int pfd[2], status, step, rc = -1;
 	pid_t pid;
 	ssize_t r;
 
@@ -847,12 +972,14 @@ static int test_hidden_sysfs(const char *mine)
 	dir[r > 0 ? r : 0] = 0;
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
-	rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	CHECK(t, rc == 0, "child step %d failed (pin dir '%s')", rc, dir);
+	step = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	CHECK(t, step == 0, "child step %d failed (pin dir '%s')", step, dir);
 	CHECK(t, strncmp(dir, "/proc/", 6) == 0 && strstr(dir, "/tun46/") && !strcmp(strstr(dir, "/tun46/"), mine),
 	      "pin dir %s, want the state %s", dir, mine);
 	printf("PASS %s: reached as %s\n", t, dir);
-	return 0;
+	rc = 0;
+out:
+	return rc;
 }
 
 /* -n NAME and `ip netns exec NAME` reach the same state */
@@ -860,7 +987,7 @@ static int test_netns_option(void)
 {
 	const char *t = "backend_dash_n_and_ip_netns_exec";
 	char ns[64], cmd[256];
-	int status, rc;
+	int status, step, rc = -1;
 	pid_t pid;
 
 	snprintf(ns, sizeof(ns), "t46be%d", getpid());
@@ -879,11 +1006,11 @@ static int test_netns_option(void)
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	step = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 	/* the tunnel device exists in that namespace, not here */
 	snprintf(cmd, sizeof(cmd), "ip netns exec %s ip link show %s >/dev/null 2>&1", ns, TUN46_TUNDEV_NAME);
-	if (rc == 0 && sh("%s", cmd))
-		rc = 2;
+	if (step == 0 && sh("%s", cmd))
+		step = 2;
 	pid = fork();
 	if (pid == 0) { /* as under `ip netns exec`: a private mount ns, fresh sysfs */
 		struct tun46_peer p;
@@ -900,14 +1027,16 @@ static int test_netns_option(void)
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	if (rc == 0)
-		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 5;
-	if (rc == 0 && !sh("%s", cmd))
-		rc = 6; /* state removed with the last peer */
+	if (step == 0)
+		step = WIFEXITED(status) ? WEXITSTATUS(status) : 5;
+	if (step == 0 && !sh("%s", cmd))
+		step = 6; /* state removed with the last peer */
 	sh("ip netns del %s", ns);
-	CHECK(t, rc == 0, "step %d failed", rc);
+	CHECK(t, step == 0, "step %d failed", step);
 	UNIT_PASS(t);
-	return 0;
+	rc = 0;
+out:
+	return rc;
 }
 
 int main(void)
@@ -956,6 +1085,7 @@ int main(void)
 	test_rollback();
 	test_ridx();
 	test_forget_few();
+	test_forget_walk();
 	if (be_open(&be, NULL) == 0)
 		test_teardown(be);
 	test_isolation();

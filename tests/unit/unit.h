@@ -33,6 +33,17 @@ static int unit_failed;
 			return -1;                    \
 		}                                     \
 	} while (0)
+/* Check cond; on failure print FAIL and jump to the calling case's `out:`
+ * label, where the case releases what it opened (a backend first: its
+ * state lock would stall every later case that opens one) and returns rc,
+ * which it set to 0 only after its last check. */
+#define UNIT_CHECK_OUT(name, cond, ...)               \
+	do {                                          \
+		if (!(cond)) {                        \
+			UNIT_FAIL(name, __VA_ARGS__); \
+			goto out;                     \
+		}                                     \
+	} while (0)
 #define UNIT_EXIT() (fflush(stdout), unit_failed ? 1 : 0)
 
 #endif /* TUN46_UNIT_H */
