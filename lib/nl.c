@@ -271,11 +271,17 @@ static int addr_cb(struct nlmsghdr *n, void *arg)
 {
 	struct addr_walk *w = arg;
 	struct nl_addr a;
+	const void *mine;
 
 	if (!nl_addr_parse(n, &a) || w->n >= ADDR_CANDS || a.family != AF_INET6 || a.ifindex != w->ifindex ||
-	    a.scope != RT_SCOPE_UNIVERSE || !a.address)
+	    a.scope != RT_SCOPE_UNIVERSE)
 		return 0;
-	memcpy(w->c[w->n].addr.b, a.address, 16);
+	/* this router's own address: IFA_LOCAL where present (on a
+	 * point-to-point address with a peer, IFA_ADDRESS is the far end's) */
+	mine = a.local ? a.local : a.address;
+	if (!mine)
+		return 0;
+	memcpy(w->c[w->n].addr.b, mine, 16);
 	w->c[w->n++].flags = a.flags;
 	return 0;
 }

@@ -159,6 +159,31 @@ else
 	fail "the sane file applied on site 1: the sites still talk" "no ping reply h1 -> h2"
 fi
 
+# ---- local auto on a point-to-point WAN address (`ip addr add A peer B`):
+# the router's own address is IFA_LOCAL; IFA_ADDRESS is the far end's ----
+if ns_new P2P p2p; then
+	E2E_T46_NS+=("$P2P")
+	ip -n "$P2P" link add pwan type veth peer name pfar
+	ip -n "$P2P" link set pwan up && ip -n "$P2P" link set pfar up
+	ip -n "$P2P" addr add fd00:77::2/128 peer fd00:77::1/128 dev pwan nodad
+	ip -n "$P2P" route add fd00:88::/64 via fd00:77::1 dev pwan 2>/dev/null ||
+		ip -n "$P2P" route add fd00:88::/64 dev pwan
+	if "$TUN46" -n "$P2P" link attach dev pwan role wan mode "$MODE" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &&
+		"$TUN46" -n "$P2P" peer add far remote fd00:88::9 local auto >>"$E2E_TMP/out" 2>>"$E2E_TMP/err"; then
+		got=$("$TUN46" -n "$P2P" -j peer show 2>/dev/null | jq -r '.[] | select(.name == "far") | .local')
+		if [ "$got" = fd00:77::2 ]; then
+			pass "local auto on a point-to-point WAN address takes this router's end (fd00:77::2)"
+		else
+			fail "local auto on a point-to-point WAN address takes this router's end" "local is '$got', expected fd00:77::2"
+		fi
+	else
+		fail "local auto on a point-to-point WAN address takes this router's end" "$(head -c 400 "$E2E_TMP/err")"
+	fi
+	"$TUN46" -n "$P2P" link detach dev pwan >/dev/null 2>&1
+else
+	fail "local auto on a point-to-point WAN address" "cannot create a namespace"
+fi
+
 # ---- detaching the WAN under traffic ----
 nsx "$H1" ping -n -q -i 0.05 -c 400 192.168.2.2 >/dev/null 2>&1 &
 E2E_PIDS+=($!)
