@@ -279,12 +279,19 @@ progcost_down() { ip netns del "$PC" 2>/dev/null || true; }
 #
 # cpu_isolate: keep generator and sink off the router CPU: h2's port gets a
 # threaded NAPI pinned to GEN_CPU (the sink's XDP program runs there; the
-# router pays for the hand-over into h2's ring and the wake-up, as it pays for
-# a transmit), and r1's LAN port coalesces its receive work like a NIC's
-# interrupt moderation (CPU_COALESCE_US, default 200 µs: napi_defer_hard_irqs
-# 1 + gro_flush_timeout), so that at a fixed load a poll takes a batch of
-# frames instead of one wake-up per frame.
+# router pays for the hand-over into h2's ring, as it pays for a transmit),
+# and r1's LAN port coalesces its receive work like a NIC's interrupt
+# moderation (CPU_COALESCE_US, default 200 µs: napi_defer_hard_irqs 1 +
+# gro_flush_timeout), so that at a fixed load a poll takes a batch of frames
+# instead of one wake-up per frame.  h2's port coalesces too, as the far
+# end's NIC would (CPU_SINK_COALESCE_US, default CPU_COALESCE_US; 0 = off):
+# without it every router poll ended by waking the sink's NAPI thread on the
+# other core, a cross-CPU wake-up (an IPI, ~8 µs in this VM, seen with the
+# ipi_send_cpu trace event) that a real router's transmit (a doorbell write)
+# does not pay; with it the sink's own timer polls its ring and the router
+# only queues the frames.
 CPU_COALESCE_US=${CPU_COALESCE_US:-200}
+CPU_SINK_COALESCE_US=${CPU_SINK_COALESCE_US:-$CPU_COALESCE_US}
 CPU_RTPRIO=${CPU_RTPRIO:-50}
 # the paced generator spins on GEN_CPU; on a shared machine it would fall
 # short of the asked rate: it runs at this nice level in the cpu test
@@ -293,6 +300,10 @@ cpu_isolate() {
 	nsx "$R1" sh -c "echo 1 > /sys/class/net/b1lan/napi_defer_hard_irqs &&
 		echo $((CPU_COALESCE_US * 1000)) > /sys/class/net/b1lan/gro_flush_timeout" 2>/dev/null || return 1
 	nsx "$H2" sh -c 'echo 1 > /sys/class/net/bh2/threaded' 2>/dev/null || return 1
+	if [ "$CPU_SINK_COALESCE_US" -gt 0 ]; then
+		nsx "$H2" sh -c "echo 1 > /sys/class/net/bh2/napi_defer_hard_irqs &&
+			echo $((CPU_SINK_COALESCE_US * 1000)) > /sys/class/net/bh2/gro_flush_timeout" 2>/dev/null || return 1
+	fi
 	pin_napi >/dev/null
 	local pid comm n=0
 	while read -r pid comm; do
@@ -316,7 +327,8 @@ cpu_isolate() {
 # cpu_unisolate: back to the rate test's layout (everything on RX_CPU)
 cpu_unisolate() {
 	nsx "$R1" sh -c 'echo 0 > /sys/class/net/b1lan/napi_defer_hard_irqs; echo 0 > /sys/class/net/b1lan/gro_flush_timeout' 2>/dev/null
-	nsx "$H2" sh -c 'echo 0 > /sys/class/net/bh2/threaded' 2>/dev/null
+	nsx "$H2" sh -c 'echo 0 > /sys/class/net/bh2/napi_defer_hard_irqs; echo 0 > /sys/class/net/bh2/gro_flush_timeout
+		echo 0 > /sys/class/net/bh2/threaded' 2>/dev/null
 	local pid kind
 	while read -r pid kind; do
 		[ "$kind" = napi ] && chrt -o -p 0 "$pid" >/dev/null 2>&1
