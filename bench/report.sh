@@ -11,7 +11,7 @@ if [ "${1:-}" = --from ]; then
 	tmp=$(mktemp -d)
 	jq -c '.samples[]' "$src" >"$tmp/s"
 	jq -c '.notes[]' "$src" >"$tmp/n"
-	BENCH_BASE_LABEL=$(jq -r '.config.base.label // ""' "$src") BENCH_BASE_COMMIT=$(jq -r '.config.base.commit // ""' "$src") \
+	CPU_PPS64=$(jq -r '.config.cpu_pps64 // 200000' "$src") BENCH_BASE_LABEL=$(jq -r '.config.base.label // ""' "$src") BENCH_BASE_COMMIT=$(jq -r '.config.base.commit // ""' "$src") \
 		exec bash "$0" "$tmp/s" "$tmp/n" "$tmp/out.json" "$png" "$(jq .config.runs "$src")" "$(jq .config.quick "$src")"
 fi
 samples=$1 notes=$2 json=$3 png=$4 runs=$5 quick=$6
@@ -27,7 +27,7 @@ machine=$(jq -n --arg k "$(uname -r)" --arg cpu "$cpu" --argjson cores "$(nproc)
 	'{kernel:$k, cpu:$cpu, cores:$cores, memory:$mem, date:$date, git:$rev, links:"veth"}')
 
 jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
-	--argjson runs "$runs" --argjson quick "$quick" --argjson base "$base" '
+	--argjson runs "$runs" --argjson quick "$quick" --argjson base "$base" --argjson cpupps "${CPU_PPS64:-200000}" '
   def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   ($s | group_by([.path, .metric]) | map({path: .[0].path, metric: .[0].metric,
         n: length, median: (map(.value) | med), min: (map(.value) | min), max: (map(.value) | max)})) as $sum0
@@ -67,7 +67,7 @@ jq -n --slurpfile s "$samples" --slurpfile n "$notes" --argjson m "$machine" \
     | def dif($k; $metric): [$s[] | select(.path == "prog:\($k)" and .metric == $metric)] as $xa
         | [$s[] | select(.path == "prog:base:\($k)" and .metric == $metric)] as $xb
         | [$xa[] as $x | $xb[] | select(.run == $x.run) | $x.value - .value] | if length > 0 then med else null end;
-  {machine: $m, config: {runs: $runs, quick: $quick, base: $base}, samples: $s, notes: $n, summary: $sum,
+  {machine: $m, config: {runs: $runs, quick: $quick, base: $base, cpu_pps64: $cpupps}, samples: $s, notes: $n, summary: $sum,
    unavailable: $un,
    cpu_reference: {path: $cref, label: $creflabel},
    reference: {path: "srv6", available: ([$un[] | select(.path == "srv6")] | length == 0),
@@ -146,6 +146,17 @@ jq -r '
       "|---|---|---|---|---|---|---|---|",
       ($rows[] as $p | select([$r.summary[] | select(.path == $p and .metric == "cpu64_ns")] | length > 0)
         | "| \(plabel($p)) | \($r | cell($p; "cpu64_ns"; "ns0"))\(xref($p; "cpu64_ns")) | \(rounds($p; "cpu64_ns")) | \(rate($p; "cpu64_ns")) | \($r | cell($p; "cpubig_ns"; "ns0"))\(xref($p; "cpubig_ns")) | \(rounds($p; "cpubig_ns")) | \(rate($p; "cpubig_ns")) | \($r | cell($p; "cpu64_busy_ns"; "ns0")) |"),
+      "" else empty end),
+    (if ([.summary[] | select(.metric | test("^prog_.*_ns$"))] | length) > 0 then
+      "Where the router CPU goes: run time of each program on the live path (kernel.bpf_stats_enabled, in a 1 s run at \(.config.cpu_pps64 // 200000) pps of 64-byte frames right after the CPU samples; ns per run, helpers included, both routers copies; bpf_stats adds two clock reads per run), median over rounds, and runs per delivered packet:",
+      "",
+      "| path | programs: ns a run (runs per packet) | sum per packet |",
+      "|---|---|---|",
+      ($rows[] as $p | [$r.summary[] | select(.path == $p and (.metric | test("^prog_.*_ns$")))] as $ps
+        | select(($ps | length) > 0)
+        | [$ps[] | .metric[5:-3] as $n | {n: $n, ns: .median,
+            per: ([$r.summary[] | select(.path == $p and .metric == "prog_\($n)_runs_per_pkt") | .median][0] // 0)}] as $x
+        | "| \(plabel($p)) | \($x | map("\(.n) \(.ns | round) (\(.per * 100 | round / 100))") | join(", ")) | \($x | map(.ns * .per) | add | round) ns |"),
       "" else empty end),
     (if ([.samples[] | select(.path | startswith("scale:"))] | length) > 0 then
       def md: sort | if length == 0 then null else .[length / 2 | floor] end;

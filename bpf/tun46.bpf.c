@@ -275,14 +275,17 @@ drop:
 
 /* ------------------------------------------------------------------- TC */
 
-/* Make sure the first 'want' bytes (or the whole packet) are linear. */
+/* Make sure the first 'want' bytes (or the whole packet) are linear.  A
+ * packet shorter than 'want' that is all there already (a 64-byte frame)
+ * costs no helper call. */
 static __always_inline void skb_pull_headers(struct __sk_buff *skb, __u32 want)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
+	__u32 len = skb->len;
 
-	if (data + want > data_end)
-		bpf_skb_pull_data(skb, skb->len < want ? skb->len : want);
+	if (data + want > data_end && data + len > data_end)
+		bpf_skb_pull_data(skb, len < want ? len : want);
 }
 
 #define ENCAP_PULL (sizeof(struct ethhdr) + 60 + 4)

@@ -29,7 +29,9 @@
 # and the headline: the routers' CPU time per forwarded packet at a fixed load
 # below saturation (test "cpu": 64-byte frames at CPU_PPS64, CPU_BIG-byte
 # frames at CPU_PPSBIG; ns of CPU on the routers' NAPI threads per packet
-# delivered, generator and sink kept on GEN_CPU; see cpu_isolate in bench/lib.sh).
+# delivered, generator and sink kept on GEN_CPU; see cpu_isolate in bench/lib.sh),
+# with where it goes: each program's run time per packet on the live path
+# (kernel.bpf_stats_enabled, a separate short run: measure_progstat).
 # Each figure: RUNS samples, median (min-max), ratio to the srv6 path.
 # A path this kernel cannot build (srv6 without the seg6 lwtunnel, probed once
 # with scripts/probe-seg6.sh; ip6tnl without ip6_tunnel) is reported as
@@ -68,6 +70,7 @@ else
 fi
 FLOWS=${FLOWS:-1}
 CPU_PPS64=${CPU_PPS64:-200000} CPU_BIG=${CPU_BIG:-1470} CPU_PPSBIG=${CPU_PPSBIG:-100000}
+export CPU_PPS64 # bench/report.sh
 BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-tc-2step tun46-xdp-generic}
 # ctlscale (10,000 peers + 1,000,000 routes, ~1-2 minutes per run) only in the full run
 if [ -n "$QUICK" ]; then BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}; else BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl ctlscale}; fi
@@ -393,8 +396,43 @@ measure_cpu() {
 			fi
 		done
 	done
+	measure_progstat "$p"
 	cpu_unisolate
 	nsx "$H2" "$BUILD"/bench/sink detach bh2
+}
+
+# Where the router's nanoseconds go: the run time of each program of the path
+# per packet, measured live (kernel.bpf_stats_enabled) in a separate run right
+# after the CPU samples (bpf_stats adds two clock reads to every program run,
+# so it stays off while the CPU figure is taken).  Per program name, summed
+# over both routers' copies: ns per run (helpers it calls included) and runs
+# per packet delivered.  Samples: prog_NAME_ns, prog_NAME_runs_per_pkt.
+PROGSTAT_NAMES="xdp_lan xdp_wan tc_lan tc_wan tc_tun xdp_fwd"
+progstat_snap() {
+	bpftool -j prog show 2>/dev/null | jq -r --arg names " $PROGSTAT_NAMES " \
+		'.[] | select(.name as $n | $names | contains(" \($n) ")) | "\(.id) \(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"'
+}
+measure_progstat() {
+	local p=$1 was a b j
+	command -v bpftool >/dev/null || return 0
+	was=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null) || return 0
+	sysctl -qw kernel.bpf_stats_enabled=1 || return 0
+	a=$(progstat_snap)
+	j=$(cpu_run 64 1 "$CPU_PPS64") || j=
+	b=$(progstat_snap)
+	sysctl -qw kernel.bpf_stats_enabled="$was"
+	[ -n "$j" ] || return 0
+	local d name ns runs
+	d=$(jq .delivered <<<"$j")
+	[ "$d" -gt 0 ] 2>/dev/null || return 0
+	while read -r name ns runs; do
+		[ "$runs" -gt 0 ] || continue
+		sample "$p" "prog_${name}_ns" "$ROUND" "$(jq -n "$ns / $runs")"
+		sample "$p" "prog_${name}_runs_per_pkt" "$ROUND" "$(jq -n "$runs / $d")"
+		blog "bench: [$p] live program $name: $(jq -n "$ns / $runs | floor") ns a run, $(jq -n "$runs / $d * 100 | round / 100") runs per packet"
+	done < <(awk 'NR == FNR {t[$1] = $3; c[$1] = $4; next}
+		($1 in t) {n[$2] += $3 - t[$1]; r[$2] += $4 - c[$1]}
+		END {for (k in n) print k, n[k], r[k]}' <(echo "$a") <(echo "$b"))
 }
 
 # ---- per-packet program cost (own namespace) ----
