@@ -54,7 +54,7 @@ bench/ctlgen.sh "$PEERS" 0 >"$W/peers.conf"
 bench/ctlgen.sh 1 0 >"$W/one.conf"
 : >"$W/empty.conf"
 
-kmem() { awk '/^(Slab|Percpu|VmallocUsed):/ {s += $2} END {print s * 1024}' /proc/meminfo; }
+kmem() { awk '/^(Slab|Percpu|VmallocUsed):/ {s += $2} END {printf "%.0f\n", s * 1024}' /proc/meminfo; }
 # timed NAME CMD...: runs CMD, sets T_WALL (s) T_CPU (s) T_RSS (KiB); 1 on failure
 timed() {
 	local name=$1

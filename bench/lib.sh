@@ -373,7 +373,7 @@ cpu_snap() {
 cpu_delta() {
 	awk 'NR == FNR {a[$1 " " $2] = $3; next}
 		($1 " " $2) in a {d = $3 - a[$1 " " $2]; if (d < 0) d = 0; t[$1] += d}
-		END {printf "%d %d %d\n", t["napi"], t["ksoftirqd"], t["busy"]}' <(echo "$1") <(echo "$2")
+		END {printf "%.0f %.0f %.0f\n", t["napi"], t["ksoftirqd"], t["busy"]}' <(echo "$1") <(echo "$2")
 }
 
 # cpu_run SIZE SECONDS PPS -> rate_run's JSON plus the router CPU time:

@@ -188,7 +188,7 @@ measure_rss() {
 				j=$(sx "$H1" "$BUILD"/bench/gen -i bh1 -d "$M_R1L" -s 192.168.1.2 -D 192.168.2.2 -z 64 \
 					-f "$f" -t "$SCALE_SECS" -r "$RSS_PPS" -c "$GEN_CPU") || continue
 				after=$(rss_counts "$p")
-				per=$(paste -d' ' <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") | awk 'NF == 2 {printf "%s%d", s, $2 - $1; s = ","}')
+				per=$(paste -d' ' <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") | awk 'NF == 2 {printf "%s%.0f", s, $2 - $1; s = ","}')
 				used=$(tr , '\n' <<<"$per" | awk '{v[NR] = $1; t += $1} END {for (i in v) if (t > 0 && v[i] > t * 0.05) n++; print n + 0}')
 				lbl=null
 				if [ $p = tun46-tc ]; then
