@@ -431,7 +431,7 @@ measure_progstat() {
 		sample "$p" "prog_${name}_runs_per_pkt" "$ROUND" "$(jq -n "$runs / $d")"
 		blog "bench: [$p] live program $name: $(jq -n "$ns / $runs | floor") ns a run, $(jq -n "$runs / $d * 100 | round / 100") runs per packet"
 	done < <(awk 'NR == FNR {t[$1] = $3; c[$1] = $4; next}
-		($1 in t) {n[$2] += $3 - t[$1]; r[$2] += $4 - c[$1]}
+		NF == 4 && ($1 in t) {n[$2] += $3 - t[$1]; r[$2] += $4 - c[$1]}
 		END {for (k in n) printf "%s %.0f %.0f\n", k, n[k], r[k]}' <(echo "$a") <(echo "$b"))
 }
 
