@@ -744,6 +744,126 @@ static void test_decap(void)
 /* ------------------------------------------------------------------------ */
 /* TC programs through BPF_PROG_TEST_RUN with struct __sk_buff              */
 
+/* ---- mode tc and the fast path's caches ---- */
+
+/* Empty a per-CPU array map on every CPU (the caches start cold). */
+static bool percpu_array_clear(int fd, uint32_t slots, size_t value_size)
+{
+	void *zero = calloc((size_t)ncpus, value_size);
+	uint32_t k;
+	bool ok = zero != NULL;
+
+	for (k = 0; ok && k < slots; k++)
+		ok = bpf_map_update_elem(fd, &k, zero, BPF_ANY) == 0;
+	free(zero);
+	return ok;
+}
+
+/* CPU 0's tun46_nh4 entry for saddr -> daddr (dotted) with this input
+ * interface, copied into *out; false if none. */
+static bool nh4_entry(const char *saddr, const char *daddr, uint32_t in_ifindex, struct tun46_nh4 *out)
+{
+	struct tun46_nh4 *e = calloc((size_t)ncpus, sizeof(*e));
+	uint32_t a = htonl(ip4_addr(saddr)), d = htonl(ip4_addr(daddr)), slot, k;
+	bool found = false;
+
+	for (slot = 0; e && slot < TUN46_NH4_SLOTS && !found; slot++) {
+		k = slot;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh4), &k, e) == 0 && e[0].saddr == a &&
+		    e[0].daddr == d && e[0].in_ifindex == in_ifindex) {
+			*out = e[0];
+			found = true;
+		}
+	}
+	free(e);
+	return found;
+}
+
+/* tc_lan encapsulating toward 'peer' with next hop 'dmac' (as xdp_lan's encap_case). */
+static bool tc_encap_case(const char *name, const struct pkt *inner, uint32_t peer, const uint8_t *dmac)
+{
+	struct tun46_peer pe;
+	uint32_t key = peer;
+
+	bpf_map_lookup_elem(fd_peers, &key, &pe);
+	fx_new(name, FX_TC, prog_tc_lan, if_lan);
+	mk_lan(&F.in, inner, -1);
+	F.verdict = TC_ACT_REDIRECT;
+	exp_encap(&F.out, inner, &pe, dmac, mac_wan);
+	F.inner_off = 14 + 40 + ((pe.flags & TUN46_PEER_F_ENCAPLIMIT) ? 8 : 0);
+	expect_ctr(if_lan, peer, TUN46_C_ENCAP_PACKETS, 1);
+	expect_ctr(if_lan, peer, TUN46_C_ENCAP_BYTES, get16(inner->b + 2));
+	return fx_run();
+}
+
+/* tc_lan and tc_wan fill and use the same per-CPU caches as the XDP
+ * programs (this thread runs on CPU 0): from cold caches a packet leaves
+ * the answers there, the next packet of the flow gives the same bytes, and
+ * a changed peer (the write moves tun46_config.gen) moves the very next
+ * packet. */
+static void test_tc_caches(void)
+{
+	struct pkt in4;
+	struct tun46_nh4 e;
+
+	bool cold = percpu_array_clear(bpf_map__fd(skel->maps.tun46_nh), TUN46_NH_SLOTS, sizeof(struct tun46_nh)) &&
+		    percpu_array_clear(bpf_map__fd(skel->maps.tun46_nh4), TUN46_NH4_SLOTS, sizeof(struct tun46_nh4));
+	result(cold, "tc_lan/caches-emptied", "cannot clear tun46_nh / tun46_nh4");
+
+	mk_inner(&in4, FLOW());
+	tc_encap_case("tc_lan/cache-cold-encap", &in4, P_A, mac_r2);
+	{
+		struct tun46_nh *nh = calloc((size_t)ncpus, sizeof(*nh));
+		uint32_t slot = P_A % TUN46_NH_SLOTS;
+		bool ok = nh && bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh), &slot, nh) == 0 &&
+			  nh[0].peer_id == P_A && nh[0].ifindex == if_wan && !memcmp(nh[0].dmac, mac_r2, 6) &&
+			  !memcmp(nh[0].smac, mac_wan, 6) && nh[0].expires != 0;
+
+		result(ok, "tc_lan/nh-cache-entry-holds-the-fib-answer",
+		       "tun46_nh slot %u on CPU 0 does not hold peer %u via ifindex %u after tc_lan", slot,
+		       (unsigned)P_A, if_wan);
+		free(nh);
+	}
+	result(nh4_entry("192.168.1.2", "10.2.3.4", if_lan, &e) && e.peer_id == P_A && e.ifindex == if_tun,
+	       "tc_lan/route-cache-entry-kernel-routes-into-tun46",
+	       "no tun46_nh4 entry on CPU 0 for 192.168.1.2 -> 10.2.3.4 from lan naming peer %u and the tunnel device",
+	       (unsigned)P_A);
+	tc_encap_case("tc_lan/cache-hit-same-bytes", &in4, P_A, mac_r2);
+	{
+		struct tun46_peer p = peer_default(P_A);
+
+		ip6_addr(p.remote.b, "fd00::4"); /* neighbour 02:00:00:00:00:04 */
+		set_peer(P_A, &p);		 /* as the backend: the write, then tun46_config.gen moves */
+		tc_encap_case("tc_lan/cache-remote-change-moves-next-packet", &in4, P_A, mac_r2b);
+	}
+	restore_peer(P_A);
+	tc_encap_case("tc_lan/cache-remote-restored", &in4, P_A, mac_r2);
+
+	/* tc_wan: the inner route with its checks, under the tunnel device as input */
+	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
+	fx_new("tc_wan/cache-cold-decap", FX_TC, prog_tc_wan, if_wan);
+	mk_wan(&F.in, OUTER(), in4.b, in4.len);
+	F.verdict = TC_ACT_REDIRECT;
+	exp_decap(&F.out, &in4, 0, 1, mac_h1, mac_lan);
+	F.inner_off = 14;
+	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
+	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
+	fx_run();
+	result(nh4_entry("10.2.3.4", "192.168.1.2", if_tun, &e) && e.peer_id == P_A && e.ifindex == if_lan &&
+		   e.max_len == in4.len && !memcmp(e.dmac, mac_h1, 6),
+	       "tc_wan/route-cache-entry-holds-the-inner-route",
+	       "no tun46_nh4 entry on CPU 0 for 10.2.3.4 -> 192.168.1.2 from the tunnel device via lan, max_len %u",
+	       (unsigned)in4.len);
+	fx_new("tc_wan/cache-hit-same-bytes", FX_TC, prog_tc_wan, if_wan);
+	mk_wan(&F.in, OUTER(), in4.b, in4.len);
+	F.verdict = TC_ACT_REDIRECT;
+	exp_decap(&F.out, &in4, 0, 1, mac_h1, mac_lan);
+	F.inner_off = 14;
+	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
+	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
+	fx_run();
+}
+
 static void test_tc(void)
 {
 	struct tun46_peer pa = peer_default(P_A), pn = peer_default(P_NONEIGH);
@@ -946,5 +1066,6 @@ int main(void)
 	test_encap();
 	test_decap();
 	test_tc();
+	test_tc_caches();
 	return fx_finish("datapath");
 }
