@@ -66,6 +66,40 @@ static bool lan_pass_inner(const char *name, const struct pkt *inner, uint32_t p
 	return lan_pass_case(name, &f, peer, counter);
 }
 
+/* CPU 0's tun46_nh4 entry for saddr -> daddr (dotted) with this input
+ * interface, copied into *out; false if none. */
+static bool nh4_entry(const char *saddr, const char *daddr, uint32_t in_ifindex, struct tun46_nh4 *out)
+{
+	struct tun46_nh4 *e = calloc((size_t)ncpus, sizeof(*e));
+	uint32_t a = htonl(ip4_addr(saddr)), d = htonl(ip4_addr(daddr)), slot, k;
+	bool found = false;
+
+	for (slot = 0; e && slot < TUN46_NH4_SLOTS && !found; slot++) {
+		k = slot;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh4), &k, e) == 0 && e[0].saddr == a &&
+		    e[0].daddr == d && e[0].in_ifindex == in_ifindex) {
+			*out = e[0];
+			found = true;
+		}
+	}
+	free(e);
+	return found;
+}
+
+/* CPU 0's tun46_nh slot of 'peer' holds it, via 'ifindex' to 'dmac' from
+ * the WAN's MAC (this thread is pinned to CPU 0). */
+static bool nh_entry_ok(uint32_t peer, uint32_t ifindex, const uint8_t *dmac)
+{
+	struct tun46_nh *nh = calloc((size_t)ncpus, sizeof(*nh));
+	uint32_t slot = peer % TUN46_NH_SLOTS;
+	bool ok = nh && bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh), &slot, nh) == 0 &&
+		  nh[0].peer_id == peer && nh[0].ifindex == ifindex && !memcmp(nh[0].dmac, dmac, 6) &&
+		  !memcmp(nh[0].smac, mac_wan, 6) && nh[0].expires != 0;
+
+	free(nh);
+	return ok;
+}
+
 /* WAN side */
 
 /* Fast decap on xdp_wan: redirect out of lan to 192.168.1.2 (or given MACs) */
@@ -186,20 +220,9 @@ static void test_encap(void)
 	 * the addresses it was made for). */
 	mk_inner(&in4, FLOW());
 	encap_case("encap/nh-cache-warm", &in4, -1, P_A, mac_r2);
-	{
-		/* this thread is pinned to CPU 0: its copy of the slot holds the answer */
-		struct tun46_nh *nh = calloc((size_t)ncpus, sizeof(*nh));
-		uint32_t slot = P_A % TUN46_NH_SLOTS;
-
-		bool ok = nh && bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh), &slot, nh) == 0 &&
-			  nh[0].peer_id == P_A && nh[0].ifindex == if_wan && !memcmp(nh[0].dmac, mac_r2, 6) &&
-			  !memcmp(nh[0].smac, mac_wan, 6) && nh[0].expires != 0;
-
-		result(ok, "encap/nh-cache-entry-holds-the-fib-answer",
-		       "tun46_nh slot %u on CPU 0 does not hold peer %u via ifindex %u with the neighbour's MAC", slot,
-		       (unsigned)P_A, if_wan);
-		free(nh);
-	}
+	result(nh_entry_ok(P_A, if_wan, mac_r2), "encap/nh-cache-entry-holds-the-fib-answer",
+	       "tun46_nh slot of peer %u on CPU 0 does not hold it via ifindex %u with the neighbour's MAC",
+	       (unsigned)P_A, if_wan);
 	encap_case("encap/nh-cache-hit-same-bytes", &in4, -1, P_A, mac_r2);
 	{
 		struct tun46_peer p = peer_default(P_A);
@@ -646,19 +669,12 @@ static void test_decap(void)
 	{
 		/* the route cache (this thread runs on CPU 0) holds the answer,
 		 * checked for 600 bytes: the next, larger packet is looked up again */
-		struct tun46_nh4 *e = calloc((size_t)ncpus, sizeof(*e));
-		uint32_t a = htonl(ip4_addr("10.2.3.4")), d = htonl(ip4_addr("192.168.4.1")), slot, k;
-		bool found = false;
+		struct tun46_nh4 e;
 
-		for (slot = 0; e && slot < TUN46_NH4_SLOTS && !found; slot++) {
-			k = slot;
-			if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh4), &k, e) == 0 && e[0].saddr == a &&
-			    e[0].daddr == d)
-				found = e[0].max_len == 600 && e[0].ifindex == if_lan && !memcmp(e[0].dmac, mac_h1, 6);
-		}
-		result(found, "decap/route-cache-entry-checked-for-600-bytes",
+		result(nh4_entry("10.2.3.4", "192.168.4.1", if_tun, &e) && e.max_len == 600 && e.ifindex == if_lan &&
+			   !memcmp(e.dmac, mac_h1, 6),
+		       "decap/route-cache-entry-checked-for-600-bytes",
 		       "no tun46_nh4 entry on CPU 0 for 10.2.3.4 -> 192.168.4.1 via lan, max_len 600");
-		free(e);
 	}
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.4.1", .paylen = 601 - 28));
 	decap_slow_case("decap/slow-too-big-frag-needed", OUTER(), &in4, P_A, TUN46_C_DECAP_PASS_TOO_BIG);
@@ -759,26 +775,6 @@ static bool percpu_array_clear(int fd, uint32_t slots, size_t value_size)
 	return ok;
 }
 
-/* CPU 0's tun46_nh4 entry for saddr -> daddr (dotted) with this input
- * interface, copied into *out; false if none. */
-static bool nh4_entry(const char *saddr, const char *daddr, uint32_t in_ifindex, struct tun46_nh4 *out)
-{
-	struct tun46_nh4 *e = calloc((size_t)ncpus, sizeof(*e));
-	uint32_t a = htonl(ip4_addr(saddr)), d = htonl(ip4_addr(daddr)), slot, k;
-	bool found = false;
-
-	for (slot = 0; e && slot < TUN46_NH4_SLOTS && !found; slot++) {
-		k = slot;
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh4), &k, e) == 0 && e[0].saddr == a &&
-		    e[0].daddr == d && e[0].in_ifindex == in_ifindex) {
-			*out = e[0];
-			found = true;
-		}
-	}
-	free(e);
-	return found;
-}
-
 /* tc_lan encapsulating toward 'peer' with next hop 'dmac' (as xdp_lan's encap_case). */
 static bool tc_encap_case(const char *name, const struct pkt *inner, uint32_t peer, const uint8_t *dmac)
 {
@@ -793,6 +789,21 @@ static bool tc_encap_case(const char *name, const struct pkt *inner, uint32_t pe
 	F.inner_off = 14 + 40 + ((pe.flags & TUN46_PEER_F_ENCAPLIMIT) ? 8 : 0);
 	expect_ctr(if_lan, peer, TUN46_C_ENCAP_PACKETS, 1);
 	expect_ctr(if_lan, peer, TUN46_C_ENCAP_BYTES, get16(inner->b + 2));
+	return fx_run();
+}
+
+/* tc_wan decapsulating on the fast path: redirected with dmac/smac, TTL
+ * decremented, ECN 'ecn' applied; the decap counters of peer A. */
+static bool tc_decap_case(const char *name, struct outer o, const struct pkt *inner, int ecn, const uint8_t *dmac,
+			  const uint8_t *smac)
+{
+	fx_new(name, FX_TC, prog_tc_wan, if_wan);
+	mk_wan(&F.in, o, inner->b, inner->len);
+	F.verdict = TC_ACT_REDIRECT;
+	exp_decap(&F.out, inner, ecn, 1, dmac, smac);
+	F.inner_off = 14;
+	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
+	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, inner->len);
 	return fx_run();
 }
 
@@ -812,18 +823,8 @@ static void test_tc_caches(void)
 
 	mk_inner(&in4, FLOW());
 	tc_encap_case("tc_lan/cache-cold-encap", &in4, P_A, mac_r2);
-	{
-		struct tun46_nh *nh = calloc((size_t)ncpus, sizeof(*nh));
-		uint32_t slot = P_A % TUN46_NH_SLOTS;
-		bool ok = nh && bpf_map_lookup_elem(bpf_map__fd(skel->maps.tun46_nh), &slot, nh) == 0 &&
-			  nh[0].peer_id == P_A && nh[0].ifindex == if_wan && !memcmp(nh[0].dmac, mac_r2, 6) &&
-			  !memcmp(nh[0].smac, mac_wan, 6) && nh[0].expires != 0;
-
-		result(ok, "tc_lan/nh-cache-entry-holds-the-fib-answer",
-		       "tun46_nh slot %u on CPU 0 does not hold peer %u via ifindex %u after tc_lan", slot,
-		       (unsigned)P_A, if_wan);
-		free(nh);
-	}
+	result(nh_entry_ok(P_A, if_wan, mac_r2), "tc_lan/nh-cache-entry-holds-the-fib-answer",
+	       "tun46_nh slot of peer %u on CPU 0 does not hold it via ifindex %u after tc_lan", (unsigned)P_A, if_wan);
 	result(nh4_entry("192.168.1.2", "10.2.3.4", if_lan, &e) && e.peer_id == P_A && e.ifindex == if_tun,
 	       "tc_lan/route-cache-entry-kernel-routes-into-tun46",
 	       "no tun46_nh4 entry on CPU 0 for 192.168.1.2 -> 10.2.3.4 from lan naming peer %u and the tunnel device",
@@ -841,27 +842,13 @@ static void test_tc_caches(void)
 
 	/* tc_wan: the inner route with its checks, under the tunnel device as input */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
-	fx_new("tc_wan/cache-cold-decap", FX_TC, prog_tc_wan, if_wan);
-	mk_wan(&F.in, OUTER(), in4.b, in4.len);
-	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, 0, 1, mac_h1, mac_lan);
-	F.inner_off = 14;
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
-	fx_run();
+	tc_decap_case("tc_wan/cache-cold-decap", OUTER(), &in4, 0, mac_h1, mac_lan);
 	result(nh4_entry("10.2.3.4", "192.168.1.2", if_tun, &e) && e.peer_id == P_A && e.ifindex == if_lan &&
 		   e.max_len == in4.len && !memcmp(e.dmac, mac_h1, 6),
 	       "tc_wan/route-cache-entry-holds-the-inner-route",
 	       "no tun46_nh4 entry on CPU 0 for 10.2.3.4 -> 192.168.1.2 from the tunnel device via lan, max_len %u",
 	       (unsigned)in4.len);
-	fx_new("tc_wan/cache-hit-same-bytes", FX_TC, prog_tc_wan, if_wan);
-	mk_wan(&F.in, OUTER(), in4.b, in4.len);
-	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, 0, 1, mac_h1, mac_lan);
-	F.inner_off = 14;
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
-	fx_run();
+	tc_decap_case("tc_wan/cache-hit-same-bytes", OUTER(), &in4, 0, mac_h1, mac_lan);
 }
 
 static void test_tc(void)
@@ -929,24 +916,11 @@ static void test_tc(void)
 
 	/* tc_wan (WAN ingress in mode tc) */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2", .tos = ECN_ECT0));
-	fx_new("tc_wan/decap-40-byte-outer-ce", FX_TC, prog_tc_wan, if_wan);
-	mk_wan(&F.in, OUTER(.tclass = 0xb8 | ECN_CE), in4.b, in4.len);
-	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, ECN_CE, 1, mac_h1, mac_lan);
-	F.inner_off = 14;
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
-	fx_run();
+	tc_decap_case("tc_wan/decap-40-byte-outer-ce", OUTER(.tclass = 0xb8 | ECN_CE), &in4, ECN_CE, mac_h1, mac_lan);
 
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2"));
-	fx_new("tc_wan/decap-48-byte-outer", FX_TC, prog_tc_wan, if_wan);
-	mk_wan(&F.in, OUTER(.dstopt = dstopt_std, .trailing = 3), in4.b, in4.len);
-	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, 0, 1, mac_h1, mac_lan);
-	F.inner_off = 14;
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
-	fx_run();
+	tc_decap_case("tc_wan/decap-48-byte-outer", OUTER(.dstopt = dstopt_std, .trailing = 3), &in4, 0, mac_h1,
+		      mac_lan);
 
 	/* slow path in TC: decapsulated, addressed to the tunnel device's MAC, TTL kept, injected into it */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.1"));
@@ -962,14 +936,7 @@ static void test_tc(void)
 
 	/* no IPv4 neighbour: TC decapsulates and lets bpf_redirect_neigh() resolve it (input MACs kept) */
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.3"));
-	fx_new("tc_wan/decap-no-neighbour-redirect-neigh", FX_TC, prog_tc_wan, if_wan);
-	mk_wan(&F.in, OUTER(), in4.b, in4.len);
-	F.verdict = TC_ACT_REDIRECT;
-	exp_decap(&F.out, &in4, 0, 1, mac_wan, mac_r2);
-	F.inner_off = 14;
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_PACKETS, 1);
-	expect_ctr(if_wan, P_A, TUN46_C_DECAP_BYTES, in4.len);
-	fx_run();
+	tc_decap_case("tc_wan/decap-no-neighbour-redirect-neigh", OUTER(), &in4, 0, mac_wan, mac_r2);
 
 	mk_inner(&in4, FLOW(.src = "10.2.3.4", .dst = "192.168.1.2", .ttl = 1, .tos = ECN_ECT1));
 	fx_new("tc_wan/slow-ttl-1-to-tunnel-device", FX_TC, prog_tc_wan, if_wan);
