@@ -29,21 +29,29 @@
 
 #include "fixture.h"
 
-/* Standard encap fixture on xdp_lan: input = LAN frame, expect redirect to peer. */
-static bool encap_case(const char *name, const struct pkt *inner, int vlan, uint32_t peer, const uint8_t *dmac)
+/* An encapsulation fixture on a LAN program (xdp_lan or tc_lan): input = LAN
+ * frame, expect the redirect toward peer with next hop dmac. */
+static bool encap_case_on(const char *name, enum fx_kind kind, int prog, int verdict, const struct pkt *inner, int vlan,
+			  uint32_t peer, const uint8_t *dmac)
 {
 	struct tun46_peer pe;
 	uint32_t key = peer;
 
 	bpf_map_lookup_elem(fd_peers, &key, &pe);
-	fx_new(name, FX_XDP, prog_xdp_lan, if_lan);
+	fx_new(name, kind, prog, if_lan);
 	mk_lan(&F.in, inner, vlan);
-	F.verdict = XDP_REDIRECT;
+	F.verdict = verdict;
 	exp_encap(&F.out, inner, &pe, dmac, mac_wan);
 	F.inner_off = 14 + 40 + ((pe.flags & TUN46_PEER_F_ENCAPLIMIT) ? 8 : 0);
 	expect_ctr(if_lan, peer, TUN46_C_ENCAP_PACKETS, 1);
 	expect_ctr(if_lan, peer, TUN46_C_ENCAP_BYTES, get16(inner->b + 2));
 	return fx_run();
+}
+
+/* Standard encap fixture on xdp_lan: input = LAN frame, expect redirect to peer. */
+static bool encap_case(const char *name, const struct pkt *inner, int vlan, uint32_t peer, const uint8_t *dmac)
+{
+	return encap_case_on(name, FX_XDP, prog_xdp_lan, XDP_REDIRECT, inner, vlan, peer, dmac);
 }
 
 /* Encap-side pass to the kernel: frame unchanged, one reason counter (0: none). */
@@ -775,21 +783,10 @@ static bool percpu_array_clear(int fd, uint32_t slots, size_t value_size)
 	return ok;
 }
 
-/* tc_lan encapsulating toward 'peer' with next hop 'dmac' (as xdp_lan's encap_case). */
+/* tc_lan encapsulating toward 'peer' with next hop 'dmac' (as encap_case). */
 static bool tc_encap_case(const char *name, const struct pkt *inner, uint32_t peer, const uint8_t *dmac)
 {
-	struct tun46_peer pe;
-	uint32_t key = peer;
-
-	bpf_map_lookup_elem(fd_peers, &key, &pe);
-	fx_new(name, FX_TC, prog_tc_lan, if_lan);
-	mk_lan(&F.in, inner, -1);
-	F.verdict = TC_ACT_REDIRECT;
-	exp_encap(&F.out, inner, &pe, dmac, mac_wan);
-	F.inner_off = 14 + 40 + ((pe.flags & TUN46_PEER_F_ENCAPLIMIT) ? 8 : 0);
-	expect_ctr(if_lan, peer, TUN46_C_ENCAP_PACKETS, 1);
-	expect_ctr(if_lan, peer, TUN46_C_ENCAP_BYTES, get16(inner->b + 2));
-	return fx_run();
+	return encap_case_on(name, FX_TC, prog_tc_lan, TC_ACT_REDIRECT, inner, -1, peer, dmac);
 }
 
 /* tc_wan decapsulating on the fast path: redirected with dmac/smac, TTL

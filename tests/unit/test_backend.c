@@ -460,52 +460,81 @@ out:
 
 /* peer del forgets the peer's counters by key (lib/statsfew.c), in the
  * counter map and in the fast slots, and leaves other peers' counters */
+/* The counter maps of a loaded datapath, for the tests of the walks that
+ * forget counters: per-CPU value buffers, the pinned map fds and the
+ * tunnel device's ifindex.  stats_fx_close() releases whatever was opened. */
+struct stats_fx {
+	int ncpu, fd, ffd;
+	uint32_t tun;
+	struct tun46_counters *vals;
+	struct tun46_stats_slot *fv;
+	struct be *be;
+};
+
+static int stats_fx_open(const char *t, struct stats_fx *x)
+{
+	int i;
+
+	*x = (struct stats_fx){.ncpu = libbpf_num_possible_cpus(), .fd = -1, .ffd = -1};
+	x->vals = calloc(x->ncpu, sizeof(*x->vals));
+	x->fv = calloc(x->ncpu, sizeof(*x->fv));
+	CHECK(t, x->vals && x->fv && be_open(&x->be, NULL) == 0 && be_ensure_loaded(x->be) == 0, "open");
+	x->tun = tundev_ifindex(x->be);
+	x->fd = pin_fd(x->be, "tun46_stats");
+	x->ffd = pin_fd(x->be, "tun46_stats_fast");
+	CHECK(t, x->tun && x->fd >= 0 && x->ffd >= 0, "pins");
+	for (i = 0; i < x->ncpu; i++)
+		x->vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
+	return 0;
+out:
+	return -1;
+}
+
+static void stats_fx_close(struct stats_fx *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->ffd >= 0)
+		close(x->ffd);
+	be_close(x->be);
+	free(x->vals);
+	free(x->fv);
+}
+
 static int test_forget_few(void)
 {
 	const char *t = "backend_peer_del_forgets_counters";
 	struct tun46_peer p = mkpeer("fg4", "fd00::74", "fd00::1");
-	int ncpu = libbpf_num_possible_cpus(), fd = -1, ffd = -1, i, rc = -1;
-	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
-	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
-	uint32_t tun, slot = 77;
+	struct stats_fx x;
+	uint32_t slot = 77;
 	struct tun46_stats_key gone, stays;
-	struct be *be = NULL;
+	int rc = -1;
 
-	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
-	tun = tundev_ifindex(be);
-	fd = pin_fd(be, "tun46_stats");
-	ffd = pin_fd(be, "tun46_stats_fast");
-	CHECK(t, tun && fd >= 0 && ffd >= 0, "pins");
-	CHECK(t, be_peer_set(be, 4, &p) == 0, "peer 4");
-	gone = (struct tun46_stats_key){tun, 4};
-	stays = (struct tun46_stats_key){tun, 1};
-	for (i = 0; i < ncpu; i++)
-		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
+	if (stats_fx_open(t, &x))
+		goto out;
+	CHECK(t, be_peer_set(x.be, 4, &p) == 0, "peer 4");
+	gone = (struct tun46_stats_key){x.tun, 4};
+	stays = (struct tun46_stats_key){x.tun, 1};
 	CHECK(t,
-	      bpf_map_update_elem(fd, &gone, vals, BPF_ANY) == 0 && bpf_map_update_elem(fd, &stays, vals, BPF_ANY) == 0,
+	      bpf_map_update_elem(x.fd, &gone, x.vals, BPF_ANY) == 0 &&
+		  bpf_map_update_elem(x.fd, &stays, x.vals, BPF_ANY) == 0,
 	      "seed");
-	fv[0].key = gone;
-	fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
-	CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed fast slot");
-	CHECK(t, be_peer_del(be, 4) == 0, "peer del");
-	peers_flush(be);
-	CHECK(t, bpf_map_lookup_elem(fd, &gone, vals) != 0, "deleted peer's counters left");
-	CHECK(t, bpf_map_lookup_elem(fd, &stays, vals) == 0, "another peer's counters gone");
+	x.fv[0].key = gone;
+	x.fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
+	CHECK(t, bpf_map_update_elem(x.ffd, &slot, x.fv, BPF_ANY) == 0, "seed fast slot");
+	CHECK(t, be_peer_del(x.be, 4) == 0, "peer del");
+	peers_flush(x.be);
+	CHECK(t, bpf_map_lookup_elem(x.fd, &gone, x.vals) != 0, "deleted peer's counters left");
+	CHECK(t, bpf_map_lookup_elem(x.fd, &stays, x.vals) == 0, "another peer's counters gone");
 	CHECK(t,
-	      bpf_map_lookup_elem(ffd, &slot, fv) == 0 && fv[0].key.ifindex == 0 &&
-		  fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0,
+	      bpf_map_lookup_elem(x.ffd, &slot, x.fv) == 0 && x.fv[0].key.ifindex == 0 &&
+		  x.fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0,
 	      "deleted peer's fast slot left");
-	bpf_map_delete_elem(fd, &stays);
+	bpf_map_delete_elem(x.fd, &stays);
 	UNIT_PASS(t);
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (ffd >= 0)
-		close(ffd);
-	be_close(be);
-	free(vals);
-	free(fv);
+	stats_fx_close(&x);
 	return rc;
 }
 
@@ -515,63 +544,53 @@ out:
 static int test_forget_walk(void)
 {
 	const char *t = "backend_forget_counters_walk";
-	int ncpu = libbpf_num_possible_cpus(), fd = -1, ffd = -1, i, rc = -1;
-	struct tun46_counters *vals = calloc(ncpu, sizeof(*vals));
-	struct tun46_stats_slot *fv = calloc(ncpu, sizeof(*fv));
+	struct stats_fx x;
 	struct tun46_stats_key keys[4];
 	uint8_t *ids = NULL;
-	uint32_t tun, slot = 78;
-	struct be *be = NULL;
+	uint32_t slot = 78;
+	int i, n, rc = -1;
 
-	CHECK(t, vals && fv && be_open(&be, NULL) == 0 && be_ensure_loaded(be) == 0, "open");
-	tun = tundev_ifindex(be);
-	fd = pin_fd(be, "tun46_stats");
-	ffd = pin_fd(be, "tun46_stats_fast");
-	ids = calloc(be->max_peers / 8 + 1, 1);
-	CHECK(t, tun && fd >= 0 && ffd >= 0 && ids, "pins");
+	if (stats_fx_open(t, &x))
+		goto out;
+	n = x.ncpu;
+	ids = calloc(x.be->max_peers / 8 + 1, 1);
+	CHECK(t, ids, "peer bitmap");
 	/* peers 5 and 6 go; peer 1 stays, but not on interface 9001 */
-	keys[0] = (struct tun46_stats_key){tun, 5};
-	keys[1] = (struct tun46_stats_key){tun, 6};
-	keys[2] = (struct tun46_stats_key){tun, 1};
+	keys[0] = (struct tun46_stats_key){x.tun, 5};
+	keys[1] = (struct tun46_stats_key){x.tun, 6};
+	keys[2] = (struct tun46_stats_key){x.tun, 1};
 	keys[3] = (struct tun46_stats_key){9001, 1};
-	for (i = 0; i < ncpu; i++)
-		vals[i].c[TUN46_C_ENCAP_PACKETS] = 1;
 	for (i = 0; i < 4; i++)
-		CHECK(t, bpf_map_update_elem(fd, &keys[i], vals, BPF_ANY) == 0, "seed %d", i);
-	fv[0].key = keys[0];
-	fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
-	fv[ncpu - 1].key = keys[2]; /* on one CPU when there is one */
-	fv[ncpu - 1].c.c[TUN46_C_ENCAP_PACKETS] = 4;
-	CHECK(t, bpf_map_update_elem(ffd, &slot, fv, BPF_ANY) == 0, "seed fast slot");
+		CHECK(t, bpf_map_update_elem(x.fd, &keys[i], x.vals, BPF_ANY) == 0, "seed %d", i);
+	x.fv[0].key = keys[0];
+	x.fv[0].c.c[TUN46_C_ENCAP_PACKETS] = 3;
+	x.fv[n - 1].key = keys[2]; /* on one CPU when there is one */
+	x.fv[n - 1].c.c[TUN46_C_ENCAP_PACKETS] = 4;
+	CHECK(t, bpf_map_update_elem(x.ffd, &slot, x.fv, BPF_ANY) == 0, "seed fast slot");
 	ids[5 / 8] |= 1u << (5 % 8);
 	ids[6 / 8] |= 1u << (6 % 8);
-	CHECK(t, stats_forget_peers(be, ids) == 0, "stats_forget_peers");
-	CHECK(t, bpf_map_lookup_elem(fd, &keys[0], vals) != 0 && bpf_map_lookup_elem(fd, &keys[1], vals) != 0,
+	CHECK(t, stats_forget_peers(x.be, ids) == 0, "stats_forget_peers");
+	CHECK(t, bpf_map_lookup_elem(x.fd, &keys[0], x.vals) != 0 && bpf_map_lookup_elem(x.fd, &keys[1], x.vals) != 0,
 	      "counters of peers 5 and 6 left");
-	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) == 0 && bpf_map_lookup_elem(fd, &keys[3], vals) == 0,
+	CHECK(t, bpf_map_lookup_elem(x.fd, &keys[2], x.vals) == 0 && bpf_map_lookup_elem(x.fd, &keys[3], x.vals) == 0,
 	      "peer 1's counters gone");
-	CHECK(t, bpf_map_lookup_elem(ffd, &slot, fv) == 0, "fast slot");
+	CHECK(t, bpf_map_lookup_elem(x.ffd, &slot, x.fv) == 0, "fast slot");
 	CHECK(t,
-	      (ncpu == 1 || (fv[0].key.ifindex == 0 && fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0)) &&
-		  fv[ncpu - 1].key.peer_id == 1 && fv[ncpu - 1].c.c[TUN46_C_ENCAP_PACKETS] == 4,
+	      (n == 1 || (x.fv[0].key.ifindex == 0 && x.fv[0].c.c[TUN46_C_ENCAP_PACKETS] == 0)) &&
+		  x.fv[n - 1].key.peer_id == 1 && x.fv[n - 1].c.c[TUN46_C_ENCAP_PACKETS] == 4,
 	      "fast slot: peer 5 not cleared or peer 1 cleared");
-	CHECK(t, stats_forget(be, true, 9001, false, 0) == 0, "stats_forget by interface");
-	CHECK(t, bpf_map_lookup_elem(fd, &keys[3], vals) != 0, "counters of interface 9001 left");
-	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) == 0, "another interface's counters gone");
-	CHECK(t, stats_forget(be, false, 0, true, 1) == 0, "stats_forget by peer");
-	CHECK(t, bpf_map_lookup_elem(fd, &keys[2], vals) != 0, "counters of peer 1 left");
-	CHECK(t, bpf_map_lookup_elem(ffd, &slot, fv) == 0 && fv[ncpu - 1].key.ifindex == 0, "peer 1's fast slot left");
+	CHECK(t, stats_forget(x.be, true, 9001, false, 0) == 0, "stats_forget by interface");
+	CHECK(t, bpf_map_lookup_elem(x.fd, &keys[3], x.vals) != 0, "counters of interface 9001 left");
+	CHECK(t, bpf_map_lookup_elem(x.fd, &keys[2], x.vals) == 0, "another interface's counters gone");
+	CHECK(t, stats_forget(x.be, false, 0, true, 1) == 0, "stats_forget by peer");
+	CHECK(t, bpf_map_lookup_elem(x.fd, &keys[2], x.vals) != 0, "counters of peer 1 left");
+	CHECK(t, bpf_map_lookup_elem(x.ffd, &slot, x.fv) == 0 && x.fv[n - 1].key.ifindex == 0,
+	      "peer 1's fast slot left");
 	UNIT_PASS(t);
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (ffd >= 0)
-		close(ffd);
-	be_close(be);
+	stats_fx_close(&x);
 	free(ids);
-	free(vals);
-	free(fv);
 	return rc;
 }
 
