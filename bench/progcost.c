@@ -21,6 +21,13 @@
  * behind bpf/bench_cost.bpf.c, which restores the frame bytes first (live
  * frames reset pointers, not bytes); bench_fwd is measured the same way.
  *
+ * Then the cost of removing a header in TC by its length (bench_cost's
+ * tc_pop on the WAN frame, BPF_PROG_RUN repeating on one skb): "pop_ns" has
+ * ns a run for nothing ("none"), change_proto 6->4->6 ("xlat20") and
+ * adjust_room -N/+N ("20", "28", "40", "48"): the two-step decapsulation of
+ * Linux < 6.3 pops 20 + 20 (28 + 20 with the RFC 2473 option), the one-step
+ * one 40 (48).
+ *
  *   progcost [-n FRAMES] [-z FRAMESIZE]
  */
 #define _GNU_SOURCE
@@ -175,6 +182,25 @@ static struct cost run_live(int target_fd, const char *ifname, unsigned char *fr
 	return c;
 }
 
+/* ns a run of tc_pop with pop_len on the frame (len bytes), repeated 'runs' times on one skb; -1 on failure */
+static double run_pop(unsigned char *frame, int len, __u32 pop_len, __u32 runs)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = runs);
+	__u64 fail0 = cost->bss->pop_fail;
+
+	cost->bss->pop_len = pop_len;
+	if (bpf_prog_test_run_opts(bpf_program__fd(cost->progs.tc_pop), &opts)) {
+		fprintf(stderr, "progcost: BPF_PROG_RUN of tc_pop failed: %s\n", strerror(errno));
+		return -1;
+	}
+	if (cost->bss->pop_fail != fail0) {
+		fprintf(stderr, "progcost: tc_pop %u: %llu helper calls failed\n", pop_len,
+			(unsigned long long)(cost->bss->pop_fail - fail0));
+		return -1;
+	}
+	return opts.duration;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char lan[1600], fwdf[1600], wan[1600], m_pl0[6], m_pl1[6], m_pw0[6], m_pw1[6], m_tun[6];
@@ -309,15 +335,22 @@ int main(int argc, char **argv)
 	__u64 l1 = sink_packets("pl1"), d1 = tun46_count(t, pw0, id, TUN46_C_DECAP_PACKETS);
 	if (empty.frame_ns < 0 || fwd.frame_ns < 0 || enc.frame_ns < 0 || dec.frame_ns < 0)
 		goto out;
+	static const __u32 pops[] = {0, 1, 20, 28, 40, 48};
+	double pop_ns[sizeof(pops) / sizeof(pops[0])];
+	for (unsigned int i = 0; i < sizeof(pops) / sizeof(pops[0]); i++)
+		if ((pop_ns[i] = run_pop(wan, wan_len, pops[i], frames)) < 0)
+			goto out;
 	printf("{\"frames\": %u, \"size\": %u, \"bpf_stats\": %s,\n"
 	       " \"prog_ns\": {\"empty\": %.1f, \"xdp_fwd\": %.1f, \"xdp_lan\": %.1f, \"xdp_wan\": %.1f},\n"
 	       " \"frame_ns\": {\"empty\": %.1f, \"xdp_fwd\": %.1f, \"xdp_lan\": %.1f, \"xdp_wan\": %.1f},\n"
 	       " \"out\": {\"xdp_fwd\": %llu, \"xdp_lan\": %llu, \"xdp_wan\": %llu},\n"
-	       " \"fast\": {\"xdp_lan\": %llu, \"xdp_wan\": %llu}}\n",
+	       " \"fast\": {\"xdp_lan\": %llu, \"xdp_wan\": %llu},\n"
+	       " \"pop_ns\": {\"none\": %.1f, \"xlat20\": %.1f, \"20\": %.1f, \"28\": %.1f, \"40\": %.1f, \"48\": "
+	       "%.1f}}\n",
 	       frames, size, stats_fd >= 0 ? "true" : "false", empty.prog_ns, fwd.prog_ns, enc.prog_ns, dec.prog_ns,
 	       empty.frame_ns, fwd.frame_ns, enc.frame_ns, dec.frame_ns, (unsigned long long)(w1 - w0),
 	       (unsigned long long)(w2 - w1), (unsigned long long)(l1 - l0), (unsigned long long)(e1 - e0),
-	       (unsigned long long)(d1 - d0));
+	       (unsigned long long)(d1 - d0), pop_ns[0], pop_ns[1], pop_ns[2], pop_ns[3], pop_ns[4], pop_ns[5]);
 	rc = 0;
 out:
 	if (stats_fd >= 0)

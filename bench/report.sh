@@ -193,6 +193,13 @@ jq -r '
         | def sg: if . == null then "–" elif . >= 0 then "+\(. * 10 | round / 10)" else "\(. * 10 | round / 10)" end;
           "Cost of this build over the base build \(.label) (64B, median of per-run differences, ns): xdp_lan \(.xdp_lan_prog64_ns | sg) (frame \(.xdp_lan_frame64_ns | sg)), xdp_wan \(.xdp_wan_prog64_ns | sg) (frame \(.xdp_wan_frame64_ns | sg)).", ""),
       empty else empty end),
+    (if ([.summary[] | select(.path | startswith("tcpop:"))] | length) > 0 then
+      "Removing a header in TC, by length (bench/progcost tc_pop: one BPF_PROG_RUN run takes N bytes out behind the Ethernet header and puts them back; ns a run, the cost of the test run itself under none). The one-step decapsulation (Linux 6.3+) pops 40 bytes (48 with the RFC 2473 option), the two-step one of Linux 6.1 pops 20 (28) with bpf_skb_adjust_room and 20 more with bpf_skb_change_proto: each pop moves the Ethernet header with memmove() in the kernel, and where that is rep movsb (FSRM) a move by less than 32 bytes can cost tens of ns more on some CPUs:",
+      "",
+      "| none | change_proto 6→4→6 (20 B) | adjust_room 20 B | 28 B | 40 B | 48 B |",
+      "|---|---|---|---|---|---|",
+      "| \($r | cell("tcpop:none"; "pop_ns"; "ns")) | \($r | cell("tcpop:xlat20"; "pop_ns"; "ns")) | \($r | cell("tcpop:20"; "pop_ns"; "ns")) | \($r | cell("tcpop:28"; "pop_ns"; "ns")) | \($r | cell("tcpop:40"; "pop_ns"; "ns")) | \($r | cell("tcpop:48"; "pop_ns"; "ns")) |",
+      "" else empty end),
     (if ([.summary[] | select(.metric | startswith("apply_"))] | length) > 0 then
       "Control plane (tun46 config apply on r1):",
       "",

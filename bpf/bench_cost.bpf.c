@@ -11,9 +11,21 @@
  * `tmpl`, then tail-calls the program under test (slot 0 of cost_target).
  * The "empty" baseline is this wrapper tail-calling an empty program, so the
  * restore and tail call cancel out of the difference.
+ *
+ * tc_pop: what removing a header in TC costs, by length (the two-step
+ * decapsulation of bpf/lib/tcdecap.h pops 20 and 20 bytes, the one-step one
+ * 40; each pop moves the Ethernet header with the kernel's memmove).  One
+ * run removes pop_len bytes behind the Ethernet header and puts them back,
+ * so BPF_PROG_RUN can repeat it on the same skb:
+ *   pop_len 0  nothing (the test run's own cost)
+ *   pop_len 1  bpf_skb_change_proto IPv6 -> IPv4 -> IPv6 (pop 20, push 20)
+ *   pop_len N  bpf_skb_adjust_room(-N, MAC) then (+N, MAC)
+ * A failed helper counts in pop_fail (the figure is then not the cost).
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 #define COST_TMPL_LEN 96 /* Ethernet + IPv6 + IPv4 + UDP fit */
 
@@ -38,6 +50,27 @@ int xdp_cost(struct xdp_md *ctx)
 		__builtin_memcpy(data, tmpl, 64);
 	bpf_tail_call(ctx, &cost_target, 0);
 	return XDP_ABORTED;
+}
+
+__u32 pop_len;	/* set by progcost before each measurement */
+__u64 pop_fail; /* helper calls that failed */
+
+SEC("tc")
+int tc_pop(struct __sk_buff *skb)
+{
+	int len = (int)pop_len;
+
+	if (!len)
+		return 0;
+	if (len == 1) {
+		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0) ||
+		    bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
+			pop_fail++;
+		return 0;
+	}
+	if (bpf_skb_adjust_room(skb, -len, BPF_ADJ_ROOM_MAC, 0) || bpf_skb_adjust_room(skb, len, BPF_ADJ_ROOM_MAC, 0))
+		pop_fail++;
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -448,6 +448,12 @@ measure_cost() {
 				sample "prog:$k" "frame${s}_ns" "$r" "$(jq ".frame_ns.$k" <<<"$j")" "{\"out\": $(jq ".out.$k // null" <<<"$j")}"
 			done
 			blog "bench: progcost ${s}B run $r: $(jq -c .prog_ns <<<"$j") out $(jq -c .out <<<"$j") fast $(jq -c .fast <<<"$j")"
+			if [ "$s" = 64 ]; then # removing a header in TC, by length (the decapsulations' pops)
+				for k in none xlat20 20 28 40 48; do
+					sample "tcpop:$k" pop_ns "$r" "$(jq ".pop_ns[\"$k\"]" <<<"$j")"
+				done
+				blog "bench: tc header pop+push run $r (ns a run): $(jq -c .pop_ns <<<"$j")"
+			fi
 			progcost_fast_check "" "$j"
 			[ -n "$BASE_PROGCOST" ] || continue
 			# the base build's programs, right after, in the same namespace

@@ -85,6 +85,9 @@ check cpu_goal "no CPU-per-packet goal against the kernel tunnel path in the JSO
 	jq -e '[.goals[] | select(.goal | startswith("router CPU per 64B packet, tun46 xdp"))] | length == 1' "$json"
 check progcost "JSON lacks the program cost samples" \
 	jq -e '[.samples[] | select(.path == "prog:xdp_lan" and .metric == "prog64_ns")] | length == 1' "$json"
+check tcpop "JSON lacks a positive TC header-pop cost (tcpop: none, xlat20, 20, 28, 40, 48) or the table its section" \
+	bash -c "jq -e '[.samples[] | select((.path | startswith(\"tcpop:\")) and .metric == \"pop_ns\" and (.value | type) == \"number\" and .value > 0) | .path] | unique | length == 6' '$json' &&
+		grep -q '^| none | change_proto' '$out/table.md'"
 check progcost_fast "progcost's xdp_lan/xdp_wan did not take the fast path for every frame (its namespace lacks what the datapath needs?)" \
 	jq -e '[.notes[] | select(.path == "progcost")] | length == 0' "$json"
 # The base-build comparison (make bench BASE=ref) is not run here (it builds
