@@ -350,17 +350,19 @@ router_threads() {
 	done < <(ps -e -o pid=,comm=)
 }
 
-# cpu_snap [CPUS] -> lines "napi PID NS", "ksoftirqd PID NS" (per-thread CPU
-# time, /proc/PID/schedstat) of router_threads, and "busy - NS": the router
+# cpu_snap [CPUS] -> lines "napi PID NS RUNS", "ksoftirqd PID NS RUNS"
+# (per-thread CPU time and times it was switched in, /proc/PID/schedstat) of
+# router_threads, and "busy - NS 0": the router
 # CPUs' busy time from /proc/stat (user+nice+system+irq+softirq, USER_HZ ticks
 # -> ns; everything that ran there, other processes included).  cpu_delta
-# A B -> "NAPI_NS KSOFTIRQD_NS BUSY_NS" over the threads present in both (a
+# A B -> "NAPI_NS KSOFTIRQD_NS BUSY_NS NAPI_RUNS" over the threads present in
+# both (NAPI_RUNS: the NAPI kthreads' wake-ups: a kthread sleeps between polls; a
 # thread that ended in between, e.g. another bench's, is left out).  One bench
 # at a time: the interface names (and so the kthread names) are fixed.
 cpu_snap() {
 	local cpus=${1:-$RX_CPU} pid kind v busy=0 c hz
 	while read -r pid kind; do
-		v=$(cut -d' ' -f1 "/proc/$pid/schedstat" 2>/dev/null) || continue
+		v=$(cut -d' ' -f1,3 "/proc/$pid/schedstat" 2>/dev/null) || continue
 		[ -n "$v" ] && echo "$kind $pid $v"
 	done < <(router_threads "$cpus")
 	hz=$(getconf CLK_TCK)
@@ -368,25 +370,34 @@ cpu_snap() {
 		v=$(awk -v c="cpu$c" '$1 == c {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
 		busy=$((busy + v * 1000000000 / hz))
 	done
-	echo "busy - $busy"
+	echo "busy - $busy 0"
 }
 cpu_delta() {
-	awk 'NR == FNR {a[$1 " " $2] = $3; next}
-		($1 " " $2) in a {d = $3 - a[$1 " " $2]; if (d < 0) d = 0; t[$1] += d}
-		END {printf "%.0f %.0f %.0f\n", t["napi"], t["ksoftirqd"], t["busy"]}' <(echo "$1") <(echo "$2")
+	awk 'NR == FNR {a[$1 " " $2] = $3; w[$1 " " $2] = $4; next}
+		($1 " " $2) in a {d = $3 - a[$1 " " $2]; if (d < 0) d = 0; t[$1] += d
+			d = $4 - w[$1 " " $2]; if (d < 0) d = 0; n[$1] += d}
+		END {printf "%.0f %.0f %.0f %.0f\n", t["napi"], t["ksoftirqd"], t["busy"], n["napi"]}' <(echo "$1") <(echo "$2")
 }
 
 # cpu_run SIZE SECONDS PPS -> rate_run's JSON plus the router CPU time:
 # napi_ns, ksoftirqd_ns, router_ns (their sum), busy_ns (whole router CPU),
-# ns_per_pkt (router_ns / delivered), busy_ns_per_pkt
+# ns_per_pkt (router_ns / delivered), busy_ns_per_pkt, napi_wakeups (times
+# the NAPI kthreads were woken: each wake-up is one or more polls),
+# pkts_per_wakeup and napi_us_per_wakeup (the kthreads' time per wake-up):
+# ns_per_pkt = us_per_wakeup / pkts_per_wakeup, so these say how much of the
+# figure is each wake-up's fixed cost (timer, context switch, the polls'
+# own overhead) rather than per-packet work
 cpu_run() {
 	local size=$1 secs=$2 pps=$3 a b j
 	a=$(cpu_snap)
 	j=$(GEN_NICE=$CPU_GEN_NICE rate_run "$size" "$secs" "${FLOWS:-1}" "$pps" 8388608) || return 1
 	b=$(cpu_snap)
 	set -- $(cpu_delta "$a" "$b")
-	jq -c --argjson n "$1" --argjson k "$2" --argjson b "$3" \
+	jq -c --argjson n "$1" --argjson k "$2" --argjson b "$3" --argjson w "${4:-0}" \
 		'. + {napi_ns: $n, ksoftirqd_ns: $k, router_ns: ($n + $k), busy_ns: $b,
 		      ns_per_pkt: (if .delivered > 0 then ($n + $k) / .delivered else null end),
-		      busy_ns_per_pkt: (if .delivered > 0 then $b / .delivered else null end)}' <<<"$j"
+		      busy_ns_per_pkt: (if .delivered > 0 then $b / .delivered else null end),
+		      napi_wakeups: $w,
+		      pkts_per_wakeup: (if $w > 0 then .delivered / $w else null end),
+		      napi_us_per_wakeup: (if $w > 0 then $n / $w / 1000 else null end)}' <<<"$j"
 }

@@ -147,6 +147,19 @@ jq -r '
       ($rows[] as $p | select([$r.summary[] | select(.path == $p and .metric == "cpu64_ns")] | length > 0)
         | "| \(plabel($p)) | \($r | cell($p; "cpu64_ns"; "ns0"))\(xref($p; "cpu64_ns")) | \(rounds($p; "cpu64_ns")) | \(rate($p; "cpu64_ns")) | \($r | cell($p; "cpubig_ns"; "ns0"))\(xref($p; "cpubig_ns")) | \(rounds($p; "cpubig_ns")) | \(rate($p; "cpubig_ns")) | \($r | cell($p; "cpu64_busy_ns"; "ns0")) |"),
       "" else empty end),
+    (if ([.samples[] | select((.metric == "cpu64_ns" or .metric == "cpubig_ns") and .raw.napi_wakeups != null)] | length) > 0 then
+      def md: sort | if length == 0 then null else .[length / 2 | floor] end;
+      def wk($p; $k; $f): [$r.samples[] | select(.path == $p and .metric == $k) | .raw[$f] // empty] | md;
+      def w1($v): if $v == null then "–" else ($v * 10 | round / 10 | tostring) end;
+      "Wake-ups of the routers NAPI kthreads in the same samples (a kthread sleeps between polls and is woken by the port coalescing timer or by new frames; median over rounds): packets per wake-up and the kthreads CPU time per wake-up. CPU per packet = µs per wake-up ÷ packets per wake-up; a wake-up has a fixed part (timer interrupt, context switch, the polls own overhead) paid whatever the path, which weighs more per packet the cheaper the path and the fewer packets a wake-up finds:",
+      "",
+      "| path | 64B wake-ups/s | 64B pkts/wake-up | 64B µs/wake-up | 1470B wake-ups/s | 1470B pkts/wake-up | 1470B µs/wake-up |",
+      "|---|---|---|---|---|---|---|",
+      ($rows[] as $p | select([$r.samples[] | select(.path == $p and .metric == "cpu64_ns" and .raw.napi_wakeups != null)] | length > 0)
+        | ([$r.samples[] | select(.path == $p and .metric == "cpu64_ns") | .raw | select(.seconds > 0) | .napi_wakeups / .seconds] | md) as $s64
+        | ([$r.samples[] | select(.path == $p and .metric == "cpubig_ns") | .raw | select(.seconds > 0) | .napi_wakeups / .seconds] | md) as $sbig
+        | "| \(plabel($p)) | \(if $s64 then ($s64 | round) else "–" end) | \(w1(wk($p; "cpu64_ns"; "pkts_per_wakeup"))) | \(w1(wk($p; "cpu64_ns"; "napi_us_per_wakeup"))) | \(if $sbig then ($sbig | round) else "–" end) | \(w1(wk($p; "cpubig_ns"; "pkts_per_wakeup"))) | \(w1(wk($p; "cpubig_ns"; "napi_us_per_wakeup"))) |"),
+      "" else empty end),
     (if ([.summary[] | select(.metric | test("^prog_.*_ns$"))] | length) > 0 then
       "Where the router CPU goes: run time of each program on the live path (kernel.bpf_stats_enabled, in a 1 s run at \(.config.cpu_pps64 // 200000) pps of 64-byte frames right after the CPU samples; ns per run, helpers included, both routers copies; bpf_stats adds two clock reads per run), median over rounds, and runs per delivered packet:",
       "",

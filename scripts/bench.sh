@@ -387,7 +387,7 @@ measure_cpu() {
 			[ "$size" = 64 ] || m=cpubig_ns
 			sample "$p" "$m" "$r" "$ns" "{\"raw\": $j}"
 			sample "$p" "${m%_ns}_busy_ns" "$r" "$(jq .busy_ns_per_pkt <<<"$j")"
-			blog "bench: [$p] cpu ${size}B run $r: $(jq -r '"\(.ns_per_pkt|floor) ns/pkt on the router threads (napi \(.napi_ns/1e6|floor) ms + ksoftirqd \(.ksoftirqd_ns/1e6|floor) ms; whole CPU \(.busy_ns_per_pkt|floor) ns/pkt), \(.delivered) delivered of \(.offered) offered at \(.offered_pps|floor) pps"' <<<"$j")"
+			blog "bench: [$p] cpu ${size}B run $r: $(jq -r '"\(.ns_per_pkt|floor) ns/pkt on the router threads (napi \(.napi_ns/1e6|floor) ms + ksoftirqd \(.ksoftirqd_ns/1e6|floor) ms; whole CPU \(.busy_ns_per_pkt|floor) ns/pkt), \(.delivered) delivered of \(.offered) offered at \(.offered_pps|floor) pps; \(.napi_wakeups) NAPI wake-ups, \(.pkts_per_wakeup // 0 | floor) packets and \(.napi_us_per_wakeup // 0 | . * 10 | floor / 10) us each"' <<<"$j")"
 			if jq -e '.delivered < 0.98 * .offered' <<<"$j" >/dev/null; then
 				note "$p" "cpu: ${size}B round $r: $(jq -r '"delivered \(.delivered) of \(.offered) offered"' <<<"$j"): the routers lost frames (saturated at this load, or delayed); the figure is not below saturation"
 			fi
