@@ -106,7 +106,7 @@ if [ -n "$BASE" ]; then
 		fi
 	fi
 fi
-for t in gen sink fwd progcost nsnet; do
+for t in gen sink fwd progcost nsnet timercost; do
 	[ -x "$BUILD/bench/$t" ] || { echo "bench: $BUILD/bench/$t missing: run make bench" >&2; exit 1; }
 done
 # the per-path tests build the topology with ip and ethtool; the scale test
@@ -582,6 +582,12 @@ if [ $path_tests = 1 ] && [[ " $BENCH_PATHS " == *" srv6 "* ]]; then
 	elif [ $rc != 0 ]; then
 		blog "bench: [srv6] seg6 probe inconclusive ($why); trying the path anyway"
 	fi
+fi
+# what arming a timer costs on the router core: each NAPI poll of the cpu
+# test re-arms its port's coalescing timer (bench/timercost)
+if has_test cpu && j=$(taskset -c "$RX_CPU" "$BUILD"/bench/timercost); then
+	sample timer reprogram_us 1 "$(jq .reprogram_us <<<"$j")" "{\"raw\": $j}"
+	blog "bench: arming a timer on CPU $RX_CPU: $(jq -r '"\(.earliest_us) us when it is the earliest (the clock event device is reprogrammed), \(.far_us) us otherwise"' <<<"$j")"
 fi
 ctl_done=0
 # Rounds outside, paths inside: each round measures every path once, so a

@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP $name: needs root (network namespaces, BPF)"
 	exit 0
 fi
-for t in gen sink fwd progcost; do
+for t in gen sink fwd progcost timercost; do
 	if [ ! -x "$BUILD/bench/$t" ]; then
 		echo "SKIP $name: $BUILD/bench/$t not built (make test-bins)"
 		exit 0
@@ -81,8 +81,9 @@ check cpu "JSON lacks a positive cpu64_ns/cpubig_ns sample (router CPU per packe
 	bash -c "jq -e --argjson want '$measured_json' '[.samples[] | select((.metric == \"cpu64_ns\" or .metric == \"cpubig_ns\") and (.value | type) == \"number\" and .value > 0) | .path + \" \" + .metric] as \$have
 		| all(\$want[]; . as \$p | (\$have | index(\$p + \" cpu64_ns\")) and (\$have | index(\$p + \" cpubig_ns\")))' '$json' &&
 		grep -q '^| path | 64B ns/pkt' '$out/table.md'"
-check cpu_wakeups "a cpu sample lacks the NAPI kthreads' wake-ups (napi_wakeups > 0, pkts_per_wakeup, napi_us_per_wakeup) or the table its section" \
+check cpu_wakeups "a cpu sample lacks the NAPI kthreads' wake-ups (napi_wakeups > 0, pkts_per_wakeup, napi_us_per_wakeup), the timer cost sample (bench/timercost) is missing, or the table lacks its section" \
 	bash -c "jq -e '[.samples[] | select(.metric == \"cpu64_ns\" or .metric == \"cpubig_ns\")] | length > 0 and all(.raw.napi_wakeups > 0 and .raw.pkts_per_wakeup > 0 and .raw.napi_us_per_wakeup > 0)' '$json' &&
+		jq -e '[.samples[] | select(.path == \"timer\" and .metric == \"reprogram_us\" and .raw.earliest_us > 0 and .raw.far_us > 0)] | length == 1' '$json' &&
 		grep -q '^| path | 64B wake-ups/s' '$out/table.md'"
 check cpu_goal "no CPU-per-packet goal against the kernel tunnel path in the JSON" \
 	jq -e '[.goals[] | select(.goal | startswith("router CPU per 64B packet, tun46 xdp"))] | length == 1' "$json"
