@@ -356,8 +356,9 @@ router_threads() {
 # CPUs' busy time from /proc/stat (user+nice+system+irq+softirq, USER_HZ ticks
 # -> ns; everything that ran there, other processes included).  cpu_delta
 # A B -> "NAPI_NS KSOFTIRQD_NS BUSY_NS NAPI_RUNS" over the threads present in
-# both (NAPI_RUNS: the NAPI kthreads' wake-ups: a kthread sleeps between polls; a
-# thread that ended in between, e.g. another bench's, is left out).  One bench
+# both (a thread that ended in between, e.g. another bench's, is left out);
+# NAPI_RUNS: how often the NAPI kthreads were switched in, i.e. woken (they
+# sleep between polls, and at SCHED_FIFO nothing preempts them).  One bench
 # at a time: the interface names (and so the kthread names) are fixed.
 cpu_snap() {
 	local cpus=${1:-$RX_CPU} pid kind v busy=0 c hz
