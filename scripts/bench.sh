@@ -73,6 +73,7 @@ CPU_PPS64=${CPU_PPS64:-200000} CPU_BIG=${CPU_BIG:-1470} CPU_PPSBIG=${CPU_PPSBIG:
 export CPU_PPS64 # bench/report.sh
 BENCH_PATHS=${BENCH_PATHS:-kernel srv6 ip6tnl vxlan6 xdpfwd tun46-xdp tun46-gre tun46-tc tun46-tc-2step tun46-xdp-generic}
 # ctlscale (10,000 peers + 1,000,000 routes, ~1-2 minutes per run) only in the full run
+BENCH_TESTS_GIVEN=${BENCH_TESTS:+1}
 if [ -n "$QUICK" ]; then BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl}; else BENCH_TESTS=${BENCH_TESTS:-rate cpu tcp ping cost ctl ctlscale}; fi
 CTLSCALE_PEERS=${CTLSCALE_PEERS:-10000} CTLSCALE_ROUTES=${CTLSCALE_ROUTES:-1000000}
 SCALE=${SCALE:-}
@@ -114,6 +115,16 @@ done
 path_tests=0
 for t in rate cpu tcp ping ctl; do [[ " $BENCH_TESTS " == *" $t "* ]] && path_tests=1; done
 needs="jq"
+if [ -n "$SCALE" ] && [ -z "$BENCH_TESTS_GIVEN" ] && [ $path_tests = 1 ]; then
+	# a many-core machine lent for the scaling run may lack iproute2 and the
+	# rest: the scale and rss tests need none of it (bench/nsnet), so run them
+	missing=
+	for c in ip iperf3 ethtool tcpdump ping; do command -v "$c" >/dev/null || missing="$missing $c"; done
+	if [ -n "$missing" ]; then
+		echo "bench: SCALE=1 on a machine without$missing: running only the tests that need none of it (scale rss); the others (rate cpu tcp ping cost ctl) need make deps" >&2
+		BENCH_TESTS="scale rss" path_tests=0
+	fi
+fi
 [ $path_tests = 1 ] && needs="$needs ip iperf3 ethtool tcpdump ping"
 [[ " $BENCH_TESTS " == *" cost "* ]] && needs="$needs ip"
 for c in $needs; do
