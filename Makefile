@@ -93,14 +93,15 @@ help:
 	@echo '  test      install deps, build, run every test (root; ends "N passed, N failed")'
 	@echo '  demo      install deps, build, run the two-site demo in namespaces (root)'
 	@echo '  bench     run the benchmark harness (QUICK=1 for a ~2 minute run; BASE=<git ref>'
-	@echo '            adds tun46 mode xdp as built at that ref, side by side)'
+	@echo '            adds tun46 mode xdp as built at that ref, side by side; SCALE=1 adds the'
+	@echo '            multi-core scaling and queue-spreading tests)'
 	@echo '  fuzz      build the libFuzzer target for the config/command parser'
 	@echo '  format    reformat C sources with clang-format; check-format only checks'
 	@echo '  install   install tun46, tun46d, man pages, systemd units, bash completion, an example'
 	@echo '            config (PREFIX=/usr/local DESTDIR= SBINDIR MANDIR SYSTEMDUNITDIR BASHCOMPDIR SYSCONFDIR)'
 	@echo '  uninstall remove what install put there (keeps SYSCONFDIR/tun46/tun46.conf)'
 	@echo '  clean     remove $(BUILD)/'
-	@echo 'Variables: V=1 (show commands), BUILD=dir, VERSION=string, QUICK=1 BASE=ref (bench), TESTS=pattern (test)'
+	@echo 'Variables: V=1 (show commands), BUILD=dir, VERSION=string, QUICK=1 BASE=ref SCALE=1 (bench), TESTS=pattern (test)'
 
 deps:
 	$(Q)bash scripts/deps.sh
