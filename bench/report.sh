@@ -106,6 +106,7 @@ jq -r '
      elif $u == "s" then "\(. * 1000 | round / 1000)"
      elif $u == "ns0" then "\(. | round)"
      else "\(. * 10 | round / 10)" end;
+  def md: sort | if length == 0 then null else .[length / 2 | floor] end; # median of a list (null if empty)
   def cell($p; $k; $u): ([.summary[] | select(.path == $p and .metric == $k)][0]) as $e
      | if $e == null then "–"
        else "\($e.median | num($u))" + (if $e.n > 1 then " (\($e.min | num($u))–\($e.max | num($u)))" else "" end)
@@ -148,7 +149,6 @@ jq -r '
         | "| \(plabel($p)) | \($r | cell($p; "cpu64_ns"; "ns0"))\(xref($p; "cpu64_ns")) | \(rounds($p; "cpu64_ns")) | \(rate($p; "cpu64_ns")) | \($r | cell($p; "cpubig_ns"; "ns0"))\(xref($p; "cpubig_ns")) | \(rounds($p; "cpubig_ns")) | \(rate($p; "cpubig_ns")) | \($r | cell($p; "cpu64_busy_ns"; "ns0")) |"),
       "" else empty end),
     (if ([.samples[] | select((.metric == "cpu64_ns" or .metric == "cpubig_ns") and .raw.napi_wakeups != null)] | length) > 0 then
-      def md: sort | if length == 0 then null else .[length / 2 | floor] end;
       def wk($p; $k; $f): [$r.samples[] | select(.path == $p and .metric == $k) | .raw[$f] // empty] | md;
       def w1($v): if $v == null then "–" else ($v * 10 | round / 10 | tostring) end;
       "Wake-ups of the routers NAPI kthreads in the same samples (a kthread sleeps between polls and is woken by the port coalescing timer or by new frames; median over rounds): packets per wake-up and the kthreads CPU time per wake-up. CPU per packet = µs per wake-up ÷ packets per wake-up; a wake-up has a fixed part (timer interrupt, context switch, the polls own overhead) paid whatever the path, which weighs more per packet the cheaper the path and the fewer packets a wake-up finds\([$r.samples[] | select(.path == "timer" and .metric == "reprogram_us") | .raw][0] as $t | if $t then ". Arming a timer on the router core (bench/timercost, once per poll here) costs \($t.earliest_us * 10 | round / 10) µs when it is the earliest and so reprograms the clock event device (\($t.far_us * 10 | round / 10) µs otherwise; a reprogramming is about 0.1 µs on bare metal, a virtual machine traps it)" else "" end):",
@@ -172,7 +172,6 @@ jq -r '
         | "| \(plabel($p)) | \($x | map("\(.n) \(.ns | round) (\(.per * 100 | round / 100))") | join(", ")) | \($x | map(.ns * .per) | add | round) ns |"),
       "" else empty end),
     (if ([.samples[] | select(.path | startswith("scale:"))] | length) > 0 then
-      def md: sort | if length == 0 then null else .[length / 2 | floor] end;
       "Multi-core scaling (make bench SCALE=1; 64B, \([.samples[] | select(.path | startswith("scale:")) | .raw.queues_pinned // empty] | max // 0) queue(s) pinned at most; median over runs; router ns/pkt: CPU time of the router threads per packet, capacity/core = 1000 / ns in Mpps; efficiency = Mpps / (cores × Mpps at 1 core), CPU efficiency = ns at 1 core / ns; shared: the generators ran on the router cores, so Mpps is not the routers capacity):",
       "",
       "| path | cores | Mpps | Mpps/core | router ns/pkt | capacity/core Mpps | efficiency | CPU efficiency | per-run Mpps |",
