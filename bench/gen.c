@@ -10,7 +10,11 @@
  * and calls repeat until --duration seconds have passed.
  *
  *   gen -i eth0 -d 02:..:.. -s 192.168.1.2 -D 192.168.2.2 [-z 64] [-f flows]
- *       [-t seconds] [-r pps] [-c cpu] [-n per-call]
+ *       [-t seconds] [-r pps] [-b burst] [-c cpu] [-n per-call]
+ *
+ * With -r the frames are paced: one every 1/pps seconds, or with -b N in
+ * bursts of N frames back to back, one burst every N/pps seconds (a receiving
+ * NIC's interrupt moderation: the driver gets a batch per interrupt).
  *
  * Prints one JSON object: frames offered, elapsed seconds, rate.
  */
@@ -71,7 +75,7 @@ static int parse_mac(const char *s, unsigned char *mac)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: gen -i IF -d DSTMAC -s SRC4 -D DST4 [-m SRCMAC] [-z FRAMESIZE] [-f FLOWS] [-p PORT]\n"
-		   "           [-t SECONDS] [-r PPS] [-c CPU] [-n FRAMES_PER_CALL]\n"
+		   "           [-t SECONDS] [-r PPS [-b BURST]] [-c CPU] [-n FRAMES_PER_CALL]\n"
 		   "Sends IPv4/UDP frames of FRAMESIZE bytes (no FCS; default 64) out of IF with\n"
 		   "BPF_PROG_RUN live frames; run it in the namespace that owns IF.\n");
 }
@@ -79,7 +83,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *ifname = NULL, *src = NULL, *dst = NULL, *dmac_s = NULL, *smac_s = NULL;
-	unsigned int size = 64, flows = 1, port = 1024, per_call = 1u << 20;
+	unsigned int size = 64, flows = 1, port = 1024, per_call = 1u << 20, burst = 1;
 	double duration = 1.0, rate = 0;
 	int cpu = -1, opt;
 	unsigned char frame[MAX_FRAME] = {};
@@ -92,7 +96,7 @@ int main(int argc, char **argv)
 	double t0, t1;
 	__u64 tx0;
 
-	while ((opt = getopt(argc, argv, "i:d:m:s:D:z:f:p:t:r:c:n:h")) != -1) {
+	while ((opt = getopt(argc, argv, "i:d:m:s:D:z:f:p:t:r:b:c:n:h")) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -124,6 +128,9 @@ int main(int argc, char **argv)
 		case 'r':
 			rate = strtod(optarg, NULL);
 			break;
+		case 'b':
+			burst = strtoul(optarg, NULL, 0);
+			break;
 		case 'c':
 			cpu = atoi(optarg);
 			break;
@@ -147,8 +154,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen: frame size %u out of range (42..%d)\n", size, MAX_FRAME);
 		return 2;
 	}
-	if (!flows || flows > 65535 - port || !per_call || duration <= 0) {
-		fprintf(stderr, "gen: -f must be 1..%u, -n and -t positive\n", 65535 - port);
+	if (!flows || flows > 65535 - port || !per_call || duration <= 0 || !burst || burst > 4096) {
+		fprintf(stderr, "gen: -f must be 1..%u, -b 1..4096, -n and -t positive\n", 65535 - port);
 		return 2;
 	}
 	ifindex = if_nametoindex(ifname);
@@ -197,6 +204,7 @@ int main(int argc, char **argv)
 	skel->rodata->nflows = flows;
 	skel->rodata->base_port = port;
 	skel->rodata->interval_ps = rate > 0 ? (__u64)(1e12 / rate) : 0;
+	skel->rodata->burst = burst;
 
 	err = bench_gen__load(skel);
 	if (err) {

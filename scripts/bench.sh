@@ -43,7 +43,10 @@
 #   BENCH_TESTS="rate cpu tcp ping cost ctl ctlscale" (ctlscale: full runs only), RATE_SECS, TCP_SECS,
 #   PING_COUNT, FLOWS, CTLSCALE_PEERS/CTLSCALE_ROUTES (default 10000/1000000),
 #   CPU_SECS, CPU_PPS64 (200000), CPU_BIG (1470), CPU_PPSBIG (100000),
-#   CPU_COALESCE_US (200), CPU_RTPRIO (50), CPU_GEN_NICE (-10),
+#   CPU_MODERATION (burst: the generator sends CPU_COALESCE_US worth of frames
+#   back to back, as a NIC with interrupt moderation hands them over; timer:
+#   r1's LAN port coalesces with gro_flush_timeout instead, see bench/lib.sh),
+#   CPU_COALESCE_US (200), CPU_SINK_DEFER (1000), CPU_RTPRIO (50), CPU_GEN_NICE (-10),
 #   SCALE=1 (adds the test "scale": bench/scale.sh; SCALE_CORES "1 2 4 8 12",
 #   SCALE_PATHS "xdpfwd tun46-xdp", SCALE_FLOWS, SCALE_SECS, SCALE_QUEUES;
 #   and the test "rss": tunnel flows over r2's receive queues, RSS_FLOWS, RSS_PPS),
@@ -88,6 +91,10 @@ MAIN_TUN46=$TUN46 # TUN46 is the base build's while the path tun46-xdp-base runs
 BASE=${BASE:-}
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, BPF)" >&2; exit 1; }
+case "$CPU_MODERATION" in
+burst | timer) ;;
+*) echo "bench: CPU_MODERATION=$CPU_MODERATION: want burst or timer" >&2; exit 2 ;;
+esac
 
 # BASE: build that ref aside (its own worktree under $BUILD/base) and add its path
 BASE_TUN46='' BASE_PROGCOST='' BASE_COMMIT='' BASE_LABEL=''

@@ -85,6 +85,16 @@ check cpu_wakeups "a cpu sample lacks the NAPI kthreads' wake-ups (napi_wakeups 
 	bash -c "jq -e '[.samples[] | select(.metric == \"cpu64_ns\" or .metric == \"cpubig_ns\")] | length > 0 and all(.raw.napi_wakeups > 0 and .raw.pkts_per_wakeup > 0 and .raw.napi_us_per_wakeup > 0)' '$json' &&
 		jq -e '[.samples[] | select(.path == \"timer\" and .metric == \"reprogram_us\" and .raw.earliest_us > 0 and .raw.far_us > 0)] | length == 1' '$json' &&
 		grep -q '^| path | 64B wake-ups/s' '$out/table.md'"
+# receive moderation (bench/lib.sh cpu_isolate): by default the generator
+# sends 200 µs worth of frames back to back (10 at 50 kpps, 4 at 20 kpps),
+# at the asked mean rate, never above it (bench_gen's catch-up after a pause
+# is at most max(16, burst) frames), and a burst wakes the router once: its
+# NAPI kthread finds about a burst per wake-up (paced one by one, about 1)
+check cpu_burst "cpu samples are not burst-moderated as the default asks (moderation burst; burst 10 at 50 kpps, 4 at 20 kpps; at least half a burst per NAPI wake-up), the generator sent more than the asked rate allows, or the table does not say so" \
+	bash -c "jq -e '[.samples[] | select(.metric == \"cpu64_ns\" or .metric == \"cpubig_ns\") | .raw] | length > 0 and all(.moderation == \"burst\"
+			and .burst == (if .size == 64 then 10 else 4 end) and .pkts_per_wakeup >= .burst / 2
+			and .offered <= .requested_pps * .seconds * 1.01 + 16 + 2 * .burst)' '$json' &&
+		grep -q 'receive moderation: frames arrive in bursts, 10 (64B) and 4 (large) back to back' '$out/table.md'"
 check cpu_goal "no CPU-per-packet goal against the kernel tunnel path in the JSON" \
 	jq -e '[.goals[] | select(.goal | startswith("router CPU per 64B packet, tun46 xdp"))] | length == 1' "$json"
 check progcost "JSON lacks the program cost samples" \
