@@ -132,7 +132,7 @@ jq -r '
     "|---|---|---|---|---|---|---|---|---|",
     ($rows[] as $p | $r | row($p)),
     "",
-    (if $rows | index("vxlan6") then "vxlan6: kernel VXLAN over IPv6 (UDP 4789), a kernel tunnel device but not the ip4ip6 bytes (70 bytes of overhead, WAN MTU 1530); for reference, not used in the goals." else empty end),
+    (if $rows | index("vxlan6") then "vxlan6: kernel VXLAN over IPv6 (UDP 4789), a kernel tunnel device but not the ip4ip6 bytes (70 bytes of overhead, WAN MTU 1530); not in the ratio columns, which compare with srv6; the CPU goals compare with it only where srv6 and ip6tnl are unavailable, and their label then names it." else empty end),
     (.unavailable[]? | "Unavailable: \(.path): \(.reason)."),
     (if ((.unavailable // []) | length) > 0 or ($rows | index("vxlan6")) then "" else empty end),
     (if ([.summary[] | select(.metric == "cpu64_ns" or .metric == "cpubig_ns")] | length) > 0 then
@@ -151,7 +151,7 @@ jq -r '
     (if ([.samples[] | select((.metric == "cpu64_ns" or .metric == "cpubig_ns") and .raw.napi_wakeups != null)] | length) > 0 then
       def wk($p; $k; $f): [$r.samples[] | select(.path == $p and .metric == $k) | .raw[$f] // empty] | md;
       def w1($v): if $v == null then "–" else ($v * 10 | round / 10 | tostring) end;
-      "Wake-ups of the routers NAPI kthreads in the same samples (a kthread sleeps between polls and is woken by new frames, or by the port coalescing timer with CPU_MODERATION=timer; median over rounds): packets per wake-up and the kthreads CPU time per wake-up. CPU per packet = µs per wake-up ÷ packets per wake-up; a wake-up has a fixed part (timer interrupt, context switch, the polls own overhead) paid whatever the path, which weighs more per packet the cheaper the path and the fewer packets a wake-up finds\([$r.samples[] | select(.path == "timer" and .metric == "reprogram_us") | .raw][0] as $t | if $t then ". Arming a timer on the router core (bench/timercost; with CPU_MODERATION=timer every poll of r1 LAN port arms one) costs \($t.earliest_us * 10 | round / 10) µs when it is the earliest and so reprograms the clock event device (\($t.far_us * 10 | round / 10) µs otherwise; a reprogramming is about 0.1 µs on bare metal, a virtual machine traps it)" else "" end):",
+      "Wake-ups of the routers NAPI kthreads in the same samples (a kthread sleeps between polls and is woken by new frames, or by the port coalescing timer with CPU_MODERATION=timer; median over rounds): packets per wake-up and the kthreads CPU time per wake-up. CPU per packet = µs per wake-up ÷ packets per wake-up; a wake-up has a fixed part (context switch, the polls own overhead, with CPU_MODERATION=timer the timer interrupt too) paid whatever the path, which weighs more per packet the cheaper the path and the fewer packets a wake-up finds\([$r.samples[] | select(.path == "timer" and .metric == "reprogram_us") | .raw][0] as $t | if $t then ". Arming a timer on the router core (bench/timercost; with CPU_MODERATION=timer every poll of r1 LAN port arms one) costs \($t.earliest_us * 10 | round / 10) µs when it is the earliest and so reprograms the clock event device (\($t.far_us * 10 | round / 10) µs otherwise; a reprogramming is about 0.1 µs on bare metal, a virtual machine traps it)" else "" end):",
       "",
       "| path | 64B wake-ups/s | 64B pkts/wake-up | 64B µs/wake-up | 1470B wake-ups/s | 1470B pkts/wake-up | 1470B µs/wake-up |",
       "|---|---|---|---|---|---|---|",

@@ -8,7 +8,8 @@
 #   ip6tnl       Linux ip6tnl ip4ip6, where the kernel has it
 #   vxlan6       kernel VXLAN over IPv6: a kernel tunnel device every kernel
 #                here has (not the ip4ip6 bytes: 70 bytes of overhead, WAN
-#                MTU 1530); shown for reference, not used in ratios or goals
+#                MTU 1530); not in the srv6 ratios; the CPU goals use it
+#                only where srv6 and ip6tnl are unavailable (the label says)
 #   xdpfwd       plain XDP forwarding, no encapsulation (bpf/bench_fwd.bpf.c)
 #   tun46-xdp, tun46-tc, tun46-xdp-generic   tun46 in each mode, on both routers
 #   tun46-tc-2step  tun46 mode tc with the two-step TC decapsulation of kernels
