@@ -158,6 +158,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen: -f must be 1..%u, -b 1..4096, -n and -t positive\n", 65535 - port);
 		return 2;
 	}
+	if (burst > 1 && rate <= 0) {
+		fprintf(stderr, "gen: -b %u needs -r: bursts pace the frames (one burst every BURST/PPS seconds)\n",
+			burst);
+		return 2;
+	}
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "gen: no interface %s in this network namespace (run gen with ip netns exec)\n",

@@ -291,16 +291,16 @@ progcost_down() { ip netns del "$PC" 2>/dev/null || true; }
 #   timer: r1's LAN port coalesces with its own software timer
 #     (napi_defer_hard_irqs 1 + gro_flush_timeout CPU_COALESCE_US), as the
 #     harness did before: every poll re-arms an hrtimer on the router core,
-#     which a router behind a moderating NIC does not do, and which costs
-#     6-17 µs a poll in a traced run in this nested VM (a trapped TSC-deadline MSR write,
-#     seen with the msr:write_msr trace event; ~0.1 µs on bare metal): for a
-#     cheap path at 100 kpps a third of its figure.
+#     which a router behind a moderating NIC does not do.  In this nested VM
+#     that is a trapped TSC-deadline MSR write, 6-17 µs of each poll in a
+#     traced run (msr:write_msr; ~0.1 µs on bare metal); with the sink's
+#     wake-ups (below) a third of a cheap path's figure at 100 kpps.
 # h2's port coalesces too, as the far end's NIC would (CPU_SINK_COALESCE_US,
 # default CPU_COALESCE_US; 0 = off) and keeps polling on its timer while
 # frames come (napi_defer_hard_irqs CPU_SINK_DEFER, default 1000: up to 1000
 # empty polls, 0.2 s, before it waits for a wake-up again): otherwise a router
 # poll that finds the sink's NAPI asleep wakes it on the other core, a
-# cross-CPU wake-up (an IPI, ~8-14 µs of the router's poll in this VM, seen
+# cross-CPU wake-up (an IPI, 10-14 µs of the router's poll in this VM, seen
 # with the ipi_send_cpu trace event) that a real router's transmit (a
 # doorbell write) does not pay.  With defer 1, 47 of 212 router polls at
 # 100 kpps still sent one in a traced run; with 1000, none did.
@@ -405,8 +405,9 @@ cpu_delta() {
 # the NAPI kthreads were woken: each wake-up is one or more polls),
 # pkts_per_wakeup and napi_us_per_wakeup (the kthreads' time per wake-up):
 # ns_per_pkt = us_per_wakeup / pkts_per_wakeup, so these say how much of the
-# figure is each wake-up's fixed cost (timer, context switch, the polls'
-# own overhead) rather than per-packet work
+# figure is each wake-up's fixed cost (context switch, the polls' own
+# overhead; with CPU_MODERATION=timer the timer too) rather than per-packet
+# work
 cpu_run() {
 	local size=$1 secs=$2 pps=$3 a b j burst=1
 	[ "$CPU_MODERATION" = burst ] && burst=$(((pps * CPU_COALESCE_US + 500000) / 1000000))
